@@ -1,0 +1,88 @@
+"""The main navigation: one entry per part of the platform (DESIGN.md), in the seed's order.
+
+A part that is not built yet points to a page that says so plainly and what it will do.
+"""
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+
+
+@dataclass(frozen=True)
+class Part:
+    slug: str
+    label: str
+    url_name: str | None  # None: not built yet
+    summary: str
+    roles: tuple[str, ...] = ()  # empty: every signed-in role
+
+
+PARTS = (
+    Part(
+        "territoire",
+        "Territoire",
+        "territory:overview",
+        "Périmètre de la Cité, quartiers prioritaires et communes ; vérifier si une adresse est en QPV.",
+    ),
+    Part(
+        "partenaires",
+        "Partenaires et offre",
+        None,
+        "Cartographie des partenaires et recensement de l'offre de services, au standard data·inclusion.",
+        ("coordinator", "counsellor", "elected", "funder"),
+    ),
+    Part(
+        "suivi",
+        "Suivi partagé",
+        None,
+        "Bénéficiaires suivis à plusieurs, consentement, freins, orientations entre structures.",
+        ("coordinator", "counsellor"),
+    ),
+    Part(
+        "aller-vers",
+        "Aller-vers et recrutement",
+        None,
+        "Permanences et actions dans les quartiers, opérations de recrutement (job dating, forums…).",
+        ("coordinator", "counsellor", "employer"),
+    ),
+    Part(
+        "cvtheque",
+        "Valorisation des CV",
+        None,
+        "Profils anonymisés présentés aux employeurs, mise en relation par le référent.",
+        ("coordinator", "counsellor", "employer"),
+    ),
+    Part(
+        "diagnostic",
+        "Diagnostic",
+        None,
+        "Diagnostic territorial partagé : statistiques, indicateurs, besoins non couverts.",
+        ("coordinator", "elected", "funder"),
+    ),
+    Part(
+        "pilotage",
+        "Pilotage",
+        None,
+        "Plan d'actions, subvention et cofinancements, comités de pilotage, tableaux de bord.",
+        ("coordinator", "elected", "funder"),
+    ),
+)
+
+
+def part(slug: str) -> Part:
+    return next(p for p in PARTS if p.slug == slug)
+
+
+def entries_for(scope, current_path: str) -> list[dict]:
+    entries = []
+    for p in PARTS:
+        if p.roles and not (scope.is_platform_admin or scope.has_role(*p.roles)):
+            continue
+        try:
+            url = reverse(p.url_name) if p.url_name else reverse("core:upcoming", args=[p.slug])
+        except NoReverseMatch:
+            url = reverse("core:upcoming", args=[p.slug])
+        entries.append(
+            {"label": p.label, "url": url, "built": bool(p.url_name), "current": current_path.startswith(url)}
+        )
+    return entries

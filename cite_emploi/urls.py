@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from cite_emploi.api.urls import api
+
+admin.site.site_header = "Administration — Cité de l'emploi"
+admin.site.site_title = "Administration"
+
+urlpatterns = [
+    path("", include("cite_emploi.core.urls")),
+    path("", include("cite_emploi.accounts.urls")),
+    path("territoire/", include("cite_emploi.territory.urls")),
+    path("api/v1/", api.urls),
+    path("administration/", admin.site.urls),
+]
+
+handler403 = "cite_emploi.core.views.permission_denied"
