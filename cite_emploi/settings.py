@@ -274,3 +274,4 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 HELP_DIR = os.environ.get("HELP_DIR", str(PROJECT_DIR / "docs" / "guide"))
+DSFR_MARK_OPTIONAL_FIELDS = True

@@ -18,7 +18,13 @@ SITE = {
 
 def platform(request):
     """Site identity and navigation. The scope is lazy: a page without a signed-in user costs no query."""
-    context = {"SITE_CONFIG": SITE, "PROCONNECT_ENABLED": settings.PROCONNECT_ENABLED}
+    context = {
+        "SITE_CONFIG": SITE,
+        "PROCONNECT_ENABLED": settings.PROCONNECT_ENABLED,
+        "map_tiles_url": settings.MAP_TILES_URL,
+        "map_tiles_attribution": settings.MAP_TILES_ATTRIBUTION,
+        "secrecy_threshold": settings.SECRECY_THRESHOLD,
+    }
     if getattr(request, "user", None) is not None and request.user.is_authenticated:
         scope = request.scope
         context["scope"] = scope

@@ -14,6 +14,7 @@ import logging
 import math
 import re
 import time
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -245,9 +246,13 @@ class Geocoder:
     def _delay(self, attempt: int, response: httpx.Response | None) -> float:
         retry_after = response.headers.get("Retry-After", "") if response is not None else ""
         try:
-            return min(max(float(retry_after), 0.0), MAX_RETRY_AFTER)
+            asked = float(retry_after)
         except ValueError:
-            return min(self.backoff * 2**attempt, MAX_BACKOFF)
+            asked = math.nan
+        if math.isfinite(asked):
+            return min(max(asked, 0.0), MAX_RETRY_AFTER)
+        # No usable Retry-After (absent, or an HTTP date): exponential backoff.
+        return min(self.backoff * 2**attempt, MAX_BACKOFF)
 
 
 def get_geocoder() -> Geocoder | None:
@@ -270,17 +275,22 @@ def get_geocoder() -> Geocoder | None:
 
 def clean_query(query: str) -> str:
     """Free text reshaped into what the service accepts; shorter than 3 characters means nothing to send."""
-    text = " ".join(str(query or "").split())
+    text = _single_line(query)
     start = 0
     while start < len(text) and not _valid_first_char(text[start]):
         start += 1
     text = text[start:]
-    if _utf16_units(text) > QUERY_MAX_UTF16_UNITS:
-        while _utf16_units(text) > QUERY_MAX_UTF16_UNITS:
-            text = text[:-1]
+    cut = _utf16_prefix(text, QUERY_MAX_UTF16_UNITS)
+    if len(cut) < len(text):
         # Cut at a word boundary so the last word is not a misleading fragment.
-        text = text.rsplit(" ", 1)[0] if " " in text else text
+        text = cut.rsplit(" ", 1)[0] if " " in cut else cut
     return text
+
+
+def _single_line(value: object) -> str:
+    """Text on one line, without control characters nor lone surrogates (which cannot be encoded)."""
+    text = "".join(" " if unicodedata.category(char) in ("Cc", "Cs") else char for char in str(value))
+    return " ".join(text.split())
 
 
 def _valid_first_char(char: str) -> bool:
@@ -288,8 +298,13 @@ def _valid_first_char(char: str) -> bool:
     return char.lower() != char.upper() or "0" <= char <= "9"
 
 
-def _utf16_units(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
+def _utf16_prefix(text: str, max_units: int) -> str:
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > max_units:
+            return text[:index]
+    return text
 
 
 def _checked_base_url(base_url: str) -> str:
@@ -432,4 +447,4 @@ def _text(value: object) -> str | None:
 
 def _clean_cell(value: object) -> str:
     # One line per row: some CSV readers on the service side choke on embedded line breaks.
-    return " ".join(str(value).split()) if value is not None else ""
+    return _single_line(value) if value is not None else ""

@@ -223,3 +223,6 @@ class NafDivisionOccupation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["naf_division", "rome_code"], name="naf_rome_unique"),
         ]
+
+    def __str__(self):
+        return f"{self.naf_division} — {self.label}"

@@ -310,7 +310,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def search_book(query: str, *, citycode: str | None = None) -> list[tuple[Place, float]]:
-    """Entries whose words start with every word of the query, ignoring case and accents, best first."""
+    """Entries with a word starting with each word of the query, ignoring case and accents, best first."""
     tokens = _normalize(query).split()
     if not tokens:
         return []
@@ -319,10 +319,14 @@ def search_book(query: str, *, citycode: str | None = None) -> list[tuple[Place,
         if citycode and place.citycode != citycode:
             continue
         words = _normalize(" ".join([place.label, *place.aliases])).split()
-        if all(any(word.startswith(token) for word in words) for token in tokens):
-            # Covering more of the label scores higher, as a full address beats a lone city name.
-            coverage = min(1.0, len(" ".join(tokens)) / len(_normalize(place.label)))
-            hits.append((place, round(0.4 + 0.59 * coverage, 4)))
+        matched = [token for token in tokens if any(word.startswith(token) for word in words)]
+        # Like the real service, a stray number (unknown house number) lowers the score but every word
+        # must be found.
+        if not matched or any(not token.isdigit() for token in tokens if token not in matched):
+            continue
+        # Covering more of the label scores higher, as a full address beats a lone city name.
+        coverage = min(1.0, len(" ".join(matched)) / len(_normalize(place.label)))
+        hits.append((place, round(0.4 + 0.59 * coverage * len(matched) / len(tokens), 4)))
     return sorted(hits, key=lambda hit: hit[1], reverse=True)
 
 
