@@ -253,6 +253,8 @@ GEOCODER = {
     "URL": os.environ.get("GEOCODER_URL", "").rstrip("/"),
     "TIMEOUT": float(os.environ.get("GEOCODER_TIMEOUT", "5")),
     "RETRIES": int(os.environ.get("GEOCODER_RETRIES", "2")),
+    "BACKOFF": float(os.environ.get("GEOCODER_BACKOFF", "0.3")),
+    "CSV_TIMEOUT": float(os.environ.get("GEOCODER_CSV_TIMEOUT", "120")),
 }
 
 # Background work: django-tasks with the database backend (no broker needed).
@@ -272,6 +274,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # httpx logs request URLs, and a geocoding URL carries a person's address.
+    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }
 HELP_DIR = os.environ.get("HELP_DIR", str(PROJECT_DIR / "docs" / "guide"))
 DSFR_MARK_OPTIONAL_FIELDS = True

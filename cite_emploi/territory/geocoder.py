@@ -448,3 +448,8 @@ def _text(value: object) -> str | None:
 def _clean_cell(value: object) -> str:
     # One line per row: some CSV readers on the service side choke on embedded line breaks.
     return _single_line(value) if value is not None else ""
+
+
+def geocoder_configured() -> bool:
+    """Whether a geocoder URL is set (pages say so before the user types an address)."""
+    return bool(str((getattr(settings, "GEOCODER", None) or {}).get("URL") or "").strip())

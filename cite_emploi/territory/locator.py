@@ -196,10 +196,7 @@ class QpvLocator:
             return Location(None, None, (), None, None if perimeter is None else False)
         q = int(np.min(hits))
         code, communes = self.codes[q], self.communes[q]
-        if len(communes) == 1:
-            commune = communes[0]
-        else:
-            commune = self._commune_of_point(q, point)
+        commune = communes[0] if len(communes) == 1 else self._commune_of_point(q, point)
         if perimeter is None:
             dans = None
         else:

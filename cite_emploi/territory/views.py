@@ -5,7 +5,7 @@ from cite_emploi.accounts.permissions import require_role
 
 from . import queries
 from .forms import AddressForm, ManualQpvForm, PointForm
-from .geocoder import GeocoderError, get_geocoder
+from .geocoder import GeocoderError, geocoder_configured, get_geocoder
 from .models import QPV
 
 
@@ -42,7 +42,7 @@ def _perimeter_qpvs(territory):
 def check_address(request):
     """Type an address (geocoder) or click the map; without a geocoder, pick the QPV by hand."""
     territory = request.scope.territory
-    context = {"title": "Vérifier une adresse", "geocoder_configured": get_geocoder() is not None}
+    context = {"title": "Vérifier une adresse", "geocoder_configured": geocoder_configured()}
     address_form = AddressForm(request.GET if "adresse" in request.GET else None)
     point_form = PointForm(request.GET if "lon" in request.GET else None)
     manual_form = ManualQpvForm(
@@ -65,13 +65,14 @@ def check_address(request):
 
 
 def _geocode(address: str, territory) -> dict:
-    geocoder = get_geocoder()
-    if geocoder is None:
-        return {
-            "geocoder_error": "Aucun service de géocodage n'est configuré : choisissez le quartier à la main."
-        }
     try:
-        candidates = geocoder.search(address, limit=5)
+        geocoder = get_geocoder()
+        if geocoder is None:
+            return {
+                "geocoder_error": "Aucun service de géocodage n'est configuré : choisissez le quartier à la main."
+            }
+        with geocoder:
+            candidates = geocoder.search(address, limit=5)
     except GeocoderError as error:
         return {"geocoder_error": str(error)}
     if not candidates:

@@ -30,7 +30,9 @@ def test_switching_to_a_territory_without_membership_is_refused(client, db, gpse
 
 def test_a_user_of_two_territories_switches(client, db, gpsea, other_territory):
     user = member("coordinator")
-    MembershipFactory(user=user, organisation=OrganisationFactory(territory=other_territory), role="coordinator")
+    MembershipFactory(
+        user=user, organisation=OrganisationFactory(territory=other_territory), role="coordinator"
+    )
     client.force_login(user)
     assert client.get(reverse("territory:overview")).context["summary"].territory == gpsea
     client.post(reverse("accounts:switch_territory"), {"territory": other_territory.pk})

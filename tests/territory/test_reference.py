@@ -45,12 +45,16 @@ def test_gpsea_has_the_2021_and_2024_perimeters_and_2024_is_current(gpsea):
 
 def test_2021_perimeter_keeps_the_seed_quartiers_and_their_2024_heirs(gpsea):
     perimeter = gpsea.perimeters.get(geography_year=2015)
-    areas = {(a.commune.code, a.local_name): a for a in perimeter.areas.select_related("qpv", "city_contract")}
+    areas = {
+        (a.commune.code, a.local_name): a for a in perimeter.areas.select_related("qpv", "city_contract")
+    }
     assert len(areas) == 9
     assert {code for code, _ in areas} == {"94002", "94028", "94011", "94044", "94004", "94019"}
     assert areas[("94028", "Petit Pré – Sablières")].qpv is None
     assert areas[("94028", "Mont-Mesly – La Habette – Coteaux du Sud")].qpv.code == "QN09405M"
-    assert areas[("94044", "La Hêtraie")].qpv.code == areas[("94004", "La Haie Griselle")].qpv.code == "QN09403M"
+    assert (
+        areas[("94044", "La Hêtraie")].qpv.code == areas[("94004", "La Haie Griselle")].qpv.code == "QN09403M"
+    )
     assert areas[("94019", "Le Bois l'Abbé")].city_contract.name == "Haut Val-de-Marne"
     assert areas[("94002", "Chantereine")].city_contract.name == "Plaine centrale / Bonneuil"
 
