@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("HTTPS", "off")
 
-from cite_emploi.settings import *  # noqa: E402, F403
+from cite_emploi.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
