@@ -9,8 +9,10 @@ import sys
 
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv if argv is None else argv)
-    if len(argv) > 1 and not argv[1].startswith("-"):
-        argv[1] = argv[1].replace("-", "_")
+    # The command name, and the one after ``help``, may be written with dashes.
+    for i in (1, 2) if len(argv) > 2 and argv[1] == "help" else (1,):
+        if len(argv) > i and not argv[i].startswith("-"):
+            argv[i] = argv[i].replace("-", "_")
     if len(argv) > 1 and argv[1] == "demo":
         # The demo serves plain HTTP on the loopback: cookies cannot be "secure" there.
         os.environ.setdefault("HTTPS", "off")

@@ -1,0 +1,55 @@
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import reverse
+
+from cite_emploi.accounts.models import Membership, User
+from cite_emploi.demo.services import ACCOUNTS, PASSWORD, RealDataPresent, load_demo
+from cite_emploi.partners.models import Organisation
+from cite_emploi.territory.models import Territory
+from tests.accounts.factories import UserFactory
+
+
+def test_demo_creates_every_account_and_a_second_fictitious_territory(db):
+    load_demo()
+    assert set(User.objects.values_list("email", flat=True)) == {a.email for a in ACCOUNTS}
+    other = Territory.objects.get(slug="val-de-marne-est-demo")
+    assert other.is_demo
+    assert Organisation.objects.filter(is_demo=False).count() == 0
+    assert Membership.objects.get(user__email="coordinator.other@demo.test").organisation.territory == other
+    assert User.objects.get(email="admin@demo.test").is_superuser
+
+
+def test_demo_twice_changes_nothing(db):
+    load_demo()
+    counts = (User.objects.count(), Organisation.objects.count(), Membership.objects.count())
+    load_demo()
+    assert counts == (User.objects.count(), Organisation.objects.count(), Membership.objects.count())
+
+
+@pytest.mark.parametrize("account", ACCOUNTS, ids=lambda a: a.email)
+def test_every_demo_account_can_log_in(client, db, account):
+    load_demo()
+    response = client.post(reverse("accounts:login"), {"username": account.email, "password": PASSWORD})
+    assert response.status_code == 302, response.content.decode()[:500]
+    assert client.get(reverse("accounts:home")).status_code == 200
+
+
+def test_demo_refuses_a_database_with_real_accounts(db):
+    UserFactory(email="vraie.personne@exemple.fr")
+    with pytest.raises(RealDataPresent):
+        load_demo()
+    assert not User.objects.filter(email__endswith="@demo.test").exists()
+
+
+def test_demo_command_refuses_real_data_before_writing(db):
+    UserFactory(email="vraie.personne@exemple.fr")
+    with pytest.raises(CommandError, match="données réelles|réels"):
+        call_command("demo", no_serve=True)
+    assert not User.objects.filter(email__endswith="@demo.test").exists()
+
+
+def test_demo_command_without_serving_prints_the_accounts(db, capsys):
+    call_command("demo", no_serve=True)
+    out = capsys.readouterr().out
+    assert "coordinator@demo.test" in out and "« demo »" in out
