@@ -148,7 +148,7 @@ def _open_in(path) -> _Opened:
     if str(path) == "-":
         return _Opened(sys.stdin.buffer, owned=False)
     try:
-        return _Opened(open(path, "rb"), owned=True)  # noqa: SIM115 - closed by _Opened
+        return _Opened(open(path, "rb"), owned=True)
     except OSError as exc:
         raise LocateCsvError(f"Impossible de lire « {path} » : {exc.strerror}.") from exc
 
@@ -159,7 +159,7 @@ def _open_out(path) -> _Opened:
     if str(path) == "-":
         return _Opened(sys.stdout.buffer, owned=False)
     try:
-        return _Opened(open(Path(path), "wb"), owned=True)  # noqa: SIM115 - closed by _Opened
+        return _Opened(open(Path(path), "wb"), owned=True)
     except OSError as exc:
         raise LocateCsvError(f"Impossible d'écrire « {path} » : {exc.strerror}.") from exc
 
