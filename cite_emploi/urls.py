@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -13,5 +14,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("administration/", admin.site.urls),
 ]
+
+if settings.PROCONNECT_ENABLED:
+    urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))
 
 handler403 = "cite_emploi.core.views.permission_denied"

@@ -2,6 +2,7 @@
 
 from ninja import NinjaAPI
 
+from . import errors
 from .auth import ScopedSession
 from .qpv import router as qpv_router
 
@@ -18,3 +19,4 @@ api = NinjaAPI(
     auth=ScopedSession(),
 )
 api.add_router("/qpv", qpv_router, tags=["QPV"])
+errors.install(api)

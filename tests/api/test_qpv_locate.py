@@ -47,7 +47,17 @@ def test_locate_outside_any_qpv(api_client):
 
 
 def test_locate_needs_a_session(client, db):
-    assert client.get("/api/v1/qpv/locate", {"lon": 2.45, "lat": 48.78}).status_code == 401
+    response = client.get("/api/v1/qpv/locate", {"lon": 2.45, "lat": 48.78})
+    assert response.status_code == 401
+    assert "connectez-vous" in response.json()["detail"]
+
+
+def test_errors_say_which_parameter_and_what_is_expected_in_french(api_client):
+    body = api_client.get("/api/v1/qpv/locate", {"lon": "abc", "lat": 95}).json()
+    assert {"champ": "lon", "message": "nombre décimal attendu (point comme séparateur, ex. 2.4551)"} in body[
+        "erreurs"
+    ]
+    assert {"champ": "lat", "message": "valeur trop grande (maximum 90)"} in body["erreurs"]
 
 
 @pytest.mark.parametrize("params", [{"lon": "abc", "lat": 48.7}, {"lon": 2.4}, {"lon": 500, "lat": 48.7}])

@@ -11,7 +11,9 @@ def _settings(env: dict) -> dict:
         "'NAME': str(s.DATABASES['default']['NAME'])}))"
     )
     base = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "HTTPS", "DATABASE_URL"}}
-    out = subprocess.run([sys.executable, "-c", code], env={**base, **env}, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env={**base, **env}, capture_output=True, text=True, check=True
+    )
     import json
 
     return json.loads(out.stdout)
