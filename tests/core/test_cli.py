@@ -1,3 +1,4 @@
+import contextlib
 import subprocess
 import sys
 
@@ -5,10 +6,8 @@ from cite_emploi.cli import main
 
 
 def test_dashes_are_accepted_in_command_names(capsys):
-    try:
+    with contextlib.suppress(SystemExit):
         main(["cite-emploi", "help", "load-reference"])
-    except SystemExit:
-        pass
     assert "idempotent" in capsys.readouterr().out.lower()
 
 

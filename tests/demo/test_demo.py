@@ -44,7 +44,7 @@ def test_demo_refuses_a_database_with_real_accounts(db):
 
 def test_demo_command_refuses_real_data_before_writing(db):
     UserFactory(email="vraie.personne@exemple.fr")
-    with pytest.raises(CommandError, match="données réelles|réels"):
+    with pytest.raises(CommandError, match=r"réels"):
         call_command("demo", no_serve=True)
     assert not User.objects.filter(email__endswith="@demo.test").exists()
 
