@@ -279,3 +279,6 @@ LOGGING = {
 }
 HELP_DIR = os.environ.get("HELP_DIR", str(PROJECT_DIR / "docs" / "guide"))
 DSFR_MARK_OPTIONAL_FIELDS = True
+
+# Absolute address of the platform, for links in e-mails sent by background tasks.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("cite_emploi.core.urls")),
     path("", include("cite_emploi.accounts.urls")),
     path("territoire/", include("cite_emploi.territory.urls")),
+    path("partenaires/", include("cite_emploi.partners.urls")),
     path("api/v1/", api.urls),
     path("administration/", admin.site.urls),
 ]

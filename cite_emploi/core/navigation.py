@@ -27,7 +27,7 @@ PARTS = (
     Part(
         "partenaires",
         "Partenaires et offre",
-        None,
+        "partners:organisations",
         "Cartographie des partenaires et recensement de l'offre de services, au standard data·inclusion.",
         ("coordinator", "counsellor", "elected", "funder"),
     ),

@@ -36,14 +36,24 @@ class Address(models.Model):
     address_complement = models.CharField("complément d'adresse", max_length=255, blank=True)
     postcode = models.CharField("code postal", max_length=5, blank=True)
     commune = models.ForeignKey(
-        "territory.Commune", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="commune"
+        "territory.Commune",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="commune",
     )
     commune_name = models.CharField("commune (libellé)", max_length=120, blank=True)
     longitude = models.FloatField("longitude", null=True, blank=True)
     latitude = models.FloatField("latitude", null=True, blank=True)
     # Set from the coordinates by the QPV locator, never typed.
     qpv = models.ForeignKey(
-        "territory.QPV", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="QPV"
+        "territory.QPV",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="QPV",
     )
 
     class Meta:
@@ -61,7 +71,10 @@ class OrganisationQuerySet(models.QuerySet):
 
 class Organisation(Address):
     territory = models.ForeignKey(
-        "territory.Territory", on_delete=models.PROTECT, related_name="organisations", verbose_name="territoire"
+        "territory.Territory",
+        on_delete=models.PROTECT,
+        related_name="organisations",
+        verbose_name="territoire",
     )
     name = models.CharField("nom", max_length=200)
     kind = models.CharField("nature", max_length=24, choices=OrganisationKind)
@@ -174,7 +187,9 @@ class Service(Address):
     weekly_hours = models.FloatField("volume horaire hebdomadaire", null=True, blank=True)
     weeks = models.PositiveIntegerField("nombre de semaines", null=True, blank=True)
     opening_hours = models.CharField("horaires d'accueil (format OSM)", max_length=255, blank=True)
-    sites = models.ManyToManyField(Site, blank=True, related_name="services", verbose_name="lieux de délivrance")
+    sites = models.ManyToManyField(
+        Site, blank=True, related_name="services", verbose_name="lieux de délivrance"
+    )
     # data·inclusion ``score_qualite``, computed by the official package on every save.
     quality_score = models.FloatField("score de qualité", null=True, blank=True)
     confirmation_requested_at = models.DateTimeField("confirmation demandée le", null=True, blank=True)
@@ -247,7 +262,9 @@ class Partnership(models.Model):
         REFERRALS = "orientations", "Orientations réciproques"
         OTHER = "autre", "Autre"
 
-    territory = models.ForeignKey("territory.Territory", on_delete=models.CASCADE, related_name="partnerships")
+    territory = models.ForeignKey(
+        "territory.Territory", on_delete=models.CASCADE, related_name="partnerships"
+    )
     source = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="partnerships_out")
     target = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="partnerships_in")
     kind = models.CharField("nature", max_length=16, choices=Kind)
@@ -263,7 +280,9 @@ class Partnership(models.Model):
         ordering = ["source__name", "target__name"]
         constraints = [
             models.UniqueConstraint(fields=["source", "target", "kind"], name="partnership_unique"),
-            models.CheckConstraint(condition=~models.Q(source=models.F("target")), name="partnership_not_self"),
+            models.CheckConstraint(
+                condition=~models.Q(source=models.F("target")), name="partnership_not_self"
+            ),
         ]
 
     def __str__(self):

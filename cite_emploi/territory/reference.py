@@ -14,7 +14,6 @@ ROME_FICHES_FILE = DATA_DIR / "rome_fiches.csv"
 ROME_APPELLATIONS_FILE = DATA_DIR / "rome_appellations.csv"
 NAF_FILE = DATA_DIR / "naf_rev2.csv"
 NAF_ROME_FILE = DATA_DIR / "rome4_metiers_par_division_naf.csv"
-DATA_INCLUSION_ENUMS_FILE = DATA_DIR / "data-inclusion" / "enums_v1.0.10.json"
 TERRITORIES_DIR = DATA_DIR / "territoires"
 
 

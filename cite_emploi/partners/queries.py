@@ -1,0 +1,60 @@
+"""Reads of the partners app, shared by pages, exports, the API and the diagnostic.
+
+Everything is scoped by territory: an object of another territory is simply not found (404).
+"""
+
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404
+
+from .models import Organisation, Partnership, Service
+from .services import stale_before
+
+
+def organisations(territory):
+    return Organisation.objects.in_territory(territory).select_related("commune", "qpv")
+
+
+def organisation_list(territory, *, kind: str = "", q: str = ""):
+    qs = organisations(territory).annotate(
+        service_count=Count("services", distinct=True),
+        permanence_count=Count(
+            "sites", filter=Q(sites__is_permanence=True, sites__qpv__isnull=False), distinct=True
+        ),
+    )
+    if kind:
+        qs = qs.filter(kind=kind)
+    if q:
+        qs = qs.filter(name__icontains=q)
+    return qs.order_by("name")
+
+
+def get_organisation(territory, pk: int) -> Organisation:
+    return get_object_or_404(organisations(territory), pk=pk)
+
+
+def services(territory):
+    return Service.objects.in_territory(territory).select_related("organisation", "commune", "qpv")
+
+
+def get_service(territory, pk: int) -> Service:
+    return get_object_or_404(services(territory).prefetch_related("sites__qpv", "sites__commune"), pk=pk)
+
+
+def organisation_services(org: Organisation):
+    return org.services.select_related("commune", "qpv").order_by("name")
+
+
+def organisation_partnerships(org: Organisation):
+    return (
+        Partnership.objects.filter(Q(source=org) | Q(target=org))
+        .select_related("source", "target")
+        .order_by("kind", "source__name")
+    )
+
+
+def stale_services(territory):
+    return services(territory).filter(updated_on__lt=stale_before()).order_by("updated_on")
+
+
+def is_stale(service: Service) -> bool:
+    return service.updated_on < stale_before()

@@ -1,0 +1,3 @@
+"""Routes of the catalogue, the coverage table and the partner map (filled by their views)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Routes of the import and export of the offer (data·inclusion, XLSX)."""
+
+urlpatterns = []
