@@ -15,6 +15,8 @@ from cite_emploi.partners.models import Organisation, OrganisationKind
 from cite_emploi.territory.models import Commune, Territory
 from cite_emploi.territory.services import load_territory
 
+from .partners import load_partner_demo
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 PASSWORD = "demo"
 
@@ -233,6 +235,7 @@ def load_demo() -> list[DemoAccount]:
                 "is_demo": True,
             },
         )
+    load_partner_demo(territories["gpsea"], orgs)
     for a in ACCOUNTS:
         user = User.objects.filter(email=a.email).first() or User(email=a.email)
         user.first_name, user.last_name, user.is_demo = a.first_name, a.last_name, True
