@@ -282,3 +282,8 @@ DSFR_MARK_OPTIONAL_FIELDS = True
 
 # Absolute address of the platform, for links in e-mails sent by background tasks.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Tasks enqueued once a day by « cite-emploi daily-tasks » (cron or a systemd timer).
+DAILY_TASKS = [
+    "cite_emploi.partners.tasks.request_service_confirmations",
+]
