@@ -10,7 +10,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--now", action="store_true", help="Exécuter tout de suite, sans passer par le worker.")
+        parser.add_argument(
+            "--now", action="store_true", help="Exécuter tout de suite, sans passer par le worker."
+        )
 
     def handle(self, *args, now=False, **options):
         for path in settings.DAILY_TASKS:
