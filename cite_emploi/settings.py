@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "cite_emploi.territory",
     "cite_emploi.accounts",
     "cite_emploi.partners",
+    "cite_emploi.followup",
     "cite_emploi.api",
     # Not a domain app: builds the fictitious demo data on top of all the others.
     "cite_emploi.demo",
