@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("cite_emploi.accounts.urls")),
     path("territoire/", include("cite_emploi.territory.urls")),
     path("partenaires/", include("cite_emploi.partners.urls")),
+    path("suivi/", include("cite_emploi.followup.urls")),
     path("api/v1/", api.urls),
     path("administration/", admin.site.urls),
 ]

@@ -1,0 +1,43 @@
+"""Who may see a beneficiary: the one rule, used by every page, export and API route.
+
+- A professional sees the beneficiaries whose follow-up they are an active member of.
+- Before consent is recorded, a follow-up can only have members of the creating organisation,
+  so the record stays inside it; once consent is withdrawn, members of other organisations are
+  ended (``services.withdraw_consent``).
+- Coordinators are no exception: they see names only where they are members. Elected officials,
+  funders and employers never see a beneficiary.
+Anything outside this scope is a 404, never a 403 that would confirm it exists.
+"""
+
+from django.db.models import Exists, OuterRef
+from django.shortcuts import get_object_or_404
+
+from .models import Beneficiary, FollowUp, FollowUpMember
+
+PROFESSIONAL_ROLES = ("coordinator", "counsellor")
+
+
+def active_membership(user):
+    return FollowUpMember.objects.filter(user=user, ended_on__isnull=True)
+
+
+def visible_follow_ups(scope):
+    if scope.territory is None or not scope.has_role(*PROFESSIONAL_ROLES):
+        return FollowUp.objects.none()
+    mine = active_membership(scope.user).filter(follow_up=OuterRef("pk"))
+    return FollowUp.objects.filter(Exists(mine), beneficiary__territory=scope.territory)
+
+
+def visible_beneficiaries(scope):
+    if scope.territory is None or not scope.has_role(*PROFESSIONAL_ROLES):
+        return Beneficiary.objects.none()
+    mine = active_membership(scope.user).filter(follow_up__beneficiary=OuterRef("pk"))
+    return Beneficiary.objects.filter(Exists(mine), territory=scope.territory, anonymised_at__isnull=True)
+
+
+def get_beneficiary(scope, pk: int) -> Beneficiary:
+    return get_object_or_404(visible_beneficiaries(scope).select_related("follow_up", "commune", "qpv"), pk=pk)
+
+
+def has_active_consent(beneficiary: Beneficiary) -> bool:
+    return beneficiary.consents.filter(withdrawn_on__isnull=True).exists()

@@ -1,0 +1,3 @@
+"""Routes of beneficiaries, their follow-up, barriers, timeline and outcomes."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Routes of referrals (orientations), the inbox, cohorts and case reviews."""
+
+urlpatterns = []
