@@ -18,8 +18,12 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/cite-emploi demo --port $(PORT)
 
+# Debian's Chromium for the browser journeys (Playwright never downloads its own browser here).
+browsers:
+	sh tests/browser/install_chromium.sh
+
 # The whole suite on SQLite, then on PostgreSQL when DATABASE_URL is set.
-test: $(STAMP)
+test: $(STAMP) browsers
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(MAKE) test-sqlite

@@ -23,7 +23,8 @@
   }
 
   function init(el) {
-    var map = L.map(el, { scrollWheelZoom: false });
+    var map = L.map(el, { scrollWheelZoom: false, zoomControl: false, zoomSnap: 0.25 });
+    L.control.zoom({ zoomInTitle: "Zoom avant", zoomOutTitle: "Zoom arrière" }).addTo(map);
     if (el.dataset.tiles) {
       L.tileLayer(el.dataset.tiles, { attribution: el.dataset.attribution || "", maxZoom: 18 }).addTo(map);
     }
@@ -35,6 +36,8 @@
           onEachFeature: function (f, l) { if (f.properties.layer !== "territoire") l.bindPopup(describe(f.properties)); },
         }).addTo(map);
         layer.eachLayer(function (l) { if (l.feature.properties.layer === "qpv") l.bringToFront(); });
+        // Outlines listen for their popup, which would swallow the click meant to check a point.
+        if (el.dataset.clickForm) layer.on("click", function (e) { map.fire("click", e); });
         if (layer.getBounds().isValid()) map.fitBounds(layer.getBounds(), { padding: [10, 10] });
         else map.setView([48.78, 2.5], 12);
       });
