@@ -6,49 +6,45 @@ Contract
 --------
 * Every input row is written, in order, with its bytes unchanged (quoting, spacing and line
   breaks inside quoted fields included), followed by four columns: ``qpv_code``, ``qpv_nom``,
-  ``dans_perimetre`` and ``erreur``. Lines end like the header does.
+  ``dans_perimetre`` and ``erreur``. Every output line ends like the header does.
 * ``dans_perimetre`` is ``oui``/``non`` when a perimeter is given, empty otherwise, and empty
-  on error rows. A point outside every QPV is ``non``.
+  on error rows. A point in no QPV is ``non``.
 * A bad row (missing or non-numeric coordinate, point outside France, wrong number of fields,
   bytes that do not decode, broken quoting) is still written, with empty QPV columns and a
-  French message in ``erreur`` starting with its line number. A row with too few fields is
-  padded with empty fields so that the added columns stay aligned; a row with too many keeps
-  them all.
+  French message in ``erreur`` that starts with its line number. A row with too few fields
+  is padded with empty fields so that the added columns stay aligned; a row with too many
+  keeps them all.
 * Line numbers are physical: the header is line 1, and a record whose quoted field spans
   several lines is numbered by its first line (the next record's number counts all of them).
   ``\\n``, ``\\r\\n`` and a lone ``\\r`` all end a line.
-* A blank line is not a row: it is copied as is (so that output and input line numbers match)
-  and not counted.
+* A blank line is not a row: it is copied as is (so that output and input line numbers
+  match) and not counted.
+* Coordinates accept a decimal comma (``2,45``, unquoted with ``;`` as delimiter) and
+  surrounding spaces.
 * A missing coordinate column raises ``LocateCsvError`` before anything is written.
 
-Speed: the input is read in blocks of a few MB cut at line ends. A block without any quote
-character (the usual case) is split with numpy: delimiter positions, field bounds and decimal
-parsing are vectorised and no Python loop runs per row. A block with quotes, stray carriage
-returns or undecodable bytes goes through the ``csv`` module instead, which is slower but
-handles every case. Memory is bounded by the block size, whatever the number of rows.
+Memory is bounded by the block size (a few MB), whatever the number of rows. Speed comes
+from csv_blocks (numpy splitting and number parsing), qpv_grid (most points answered by a
+grid lookup) and the writer below (one bytes.replace() for the many rows in no QPV).
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import os
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
+from cite_emploi.territory.csv_blocks import Layout, Records, split_block
 from cite_emploi.territory.locator import Perimeter, QpvLocator, get_locator, in_france
 
 BLOCK_SIZE = 4 << 20
 ADDED_COLUMNS = ("qpv_code", "qpv_nom", "dans_perimetre", "erreur")
 BOM = codecs.BOM_UTF8
-# Beyond this, a field is not a plain decimal coordinate anyway: the numpy parser gives up
-# on it and Python's float() decides.
-_MAX_FAST_WIDTH = 24
-# Mantissas of at most 15 digits are exact in a float64, so digits / 10**decimals is the
-# correctly rounded value, bit for bit what float() returns.
-_MAX_FAST_DIGITS = 15
+_MAX_EXTENSION = 1 << 20
 
 
 class LocateCsvError(Exception):
@@ -75,35 +71,25 @@ def locate_csv(
     locator: QpvLocator | None = None,
     block_size: int = BLOCK_SIZE,
 ) -> Stats:
-    """Read ``in_path``, write ``out_path`` (a path, ``-`` for stdout, or a binary file)."""
+    """Read ``in_path``, write ``out_path``: each a path, ``-`` for stdin/stdout, or a binary
+    file object. ``delimiter`` None sniffs ``;`` or ``,`` from the header."""
     encoding = _check_encoding(encoding)
-    with _open_in(in_path) as source:
+    _refuse_same_file(in_path, out_path)
+    with _Open(in_path, "rb") as source:
         layout, header = _read_header(source, lon_col, lat_col, delimiter, encoding)
-        locator = locator or get_locator()
-        writer = _RowWriter(layout, locator, perimeter)
-        with _open_out(out_path) as out:
+        writer = _RowWriter(layout, locator or get_locator(), perimeter)
+        with _Open(out_path, "wb") as out:
             out.write(header)
             stats = Stats()
             line_no = 2
             while block := _read_block(source, block_size):
-                records = _split_block(block, source, layout, line_no)
+                records = split_block(block, source, layout, line_no)
                 line_no += records.physical_lines
                 out.write(writer.render(records, stats))
     return stats
 
 
-# -- Input and header ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Layout:
-    delimiter: str
-    delimiter_byte: int
-    eol: bytes
-    ncols: int
-    lon_idx: int
-    lat_idx: int
-    encoding: str
+# -- Files and header ---------------------------------------------------------------------------
 
 
 def _check_encoding(encoding: str) -> str:
@@ -126,11 +112,33 @@ def _check_encoding(encoding: str) -> str:
     return name
 
 
-class _Opened:
-    """Context manager that closes only what it opened (not stdin/stdout)."""
+def _refuse_same_file(in_path, out_path) -> None:
+    if isinstance(in_path, str | os.PathLike) and isinstance(out_path, str | os.PathLike):
+        try:
+            same = os.path.samefile(in_path, out_path)
+        except OSError:
+            return
+        if same:
+            raise LocateCsvError("Le fichier de sortie doit être différent du fichier d'entrée.")
 
-    def __init__(self, file, owned: bool):
-        self.file, self.owned = file, owned
+
+class _Open:
+    """open() for a path, or pass through a binary file object; ``-`` is stdin/stdout.
+    Closes only what it opened."""
+
+    def __init__(self, target, mode: str):
+        self.owned = False
+        if hasattr(target, "read" if mode == "rb" else "write"):
+            self.file = target
+        elif str(target) == "-":
+            self.file = sys.stdin.buffer if mode == "rb" else sys.stdout.buffer
+        else:
+            try:
+                self.file = open(target, mode)  # noqa: SIM115 - closed in __exit__
+            except OSError as exc:
+                verb = "lire" if mode == "rb" else "écrire"
+                raise LocateCsvError(f"Impossible de {verb} « {target} » : {exc.strerror}.") from exc
+            self.owned = True
 
     def __enter__(self):
         return self.file
@@ -138,33 +146,11 @@ class _Opened:
     def __exit__(self, *exc):
         if self.owned:
             self.file.close()
-        else:
+        elif hasattr(self.file, "flush"):
             self.file.flush()
 
 
-def _open_in(path) -> _Opened:
-    if hasattr(path, "read"):
-        return _Opened(path, owned=False)
-    if str(path) == "-":
-        return _Opened(sys.stdin.buffer, owned=False)
-    try:
-        return _Opened(open(path, "rb"), owned=True)
-    except OSError as exc:
-        raise LocateCsvError(f"Impossible de lire « {path} » : {exc.strerror}.") from exc
-
-
-def _open_out(path) -> _Opened:
-    if hasattr(path, "write"):
-        return _Opened(path, owned=False)
-    if str(path) == "-":
-        return _Opened(sys.stdout.buffer, owned=False)
-    try:
-        return _Opened(open(Path(path), "wb"), owned=True)
-    except OSError as exc:
-        raise LocateCsvError(f"Impossible d'écrire « {path} » : {exc.strerror}.") from exc
-
-
-def _read_header(source, lon_col, lat_col, delimiter, encoding) -> tuple[_Layout, bytes]:
+def _read_header(source, lon_col, lat_col, delimiter, encoding) -> tuple[Layout, bytes]:
     """Parse the header; return the layout and the output header (BOM included if any)."""
     line = source.readline()
     bom = b""
@@ -180,15 +166,17 @@ def _read_header(source, lon_col, lat_col, delimiter, encoding) -> tuple[_Layout
         raise LocateCsvError(f"En-tête illisible : le fichier n'est pas encodé en {encoding}.") from None
     if delimiter is None:
         delimiter = ";" if text.count(";") > text.count(",") else ","
-    if len(delimiter) != 1 or delimiter in '"\r\n':
-        raise LocateCsvError(f"Séparateur « {delimiter} » invalide : un seul caractère est attendu.")
+    if len(delimiter) != 1 or delimiter in '"\r\n' or not delimiter.isascii():
+        raise LocateCsvError(f"Séparateur « {delimiter} » invalide : un seul caractère ASCII est attendu.")
     try:
         columns = next(csv.reader([text], delimiter=delimiter, strict=True))
     except (csv.Error, StopIteration):
         raise LocateCsvError("En-tête illisible : guillemets mal fermés.") from None
     lon_idx = _column_index(columns, lon_col, "longitude")
     lat_idx = _column_index(columns, lat_col, "latitude")
-    layout = _Layout(delimiter, ord(delimiter), eol, len(columns), lon_idx, lat_idx, encoding)
+    if lon_idx == lat_idx:
+        raise LocateCsvError("La longitude et la latitude doivent être deux colonnes différentes.")
+    layout = Layout(delimiter, eol, len(columns), lon_idx, lat_idx, encoding)
     added = delimiter.join(ADDED_COLUMNS).encode(encoding)
     return layout, bom + raw + delimiter.encode(encoding) + added + eol
 
@@ -196,7 +184,7 @@ def _read_header(source, lon_col, lat_col, delimiter, encoding) -> tuple[_Layout
 def _column_index(columns: list[str], wanted: str, what: str) -> int:
     if wanted in columns:
         return columns.index(wanted)
-    # Be lenient about case and stray spaces, as spreadsheets produce both.
+    # Be lenient about case and stray spaces: spreadsheets produce both.
     loose = [c.strip().casefold() for c in columns]
     if wanted.strip().casefold() in loose:
         return loose.index(wanted.strip().casefold())
@@ -207,348 +195,68 @@ def _column_index(columns: list[str], wanted: str, what: str) -> int:
 
 
 def _read_block(source, size: int) -> bytes:
-    """Up to ``size`` bytes, completed to the end of the line."""
+    """About ``size`` bytes, completed to the end of a line, and on until the quotes balance:
+    a line feed inside a quoted field does not end a record. Malformed quoting stops the
+    extension after _MAX_EXTENSION bytes; the csv module then deals with the block."""
     block = source.read(size)
     if block and not block.endswith(b"\n"):
         block += source.readline()
+    if block.count(b'"') % 2:
+        lines = []
+        extension = 0
+        odd = True
+        while odd and extension < _MAX_EXTENSION:
+            line = source.readline()
+            if not line:
+                break
+            lines.append(line)
+            extension += len(line)
+            odd ^= bool(line.count(b'"') % 2)
+        block += b"".join(lines)
     return block
-
-
-# -- Splitting a block into records -------------------------------------------------------------
-
-
-@dataclass
-class _Records:
-    raws: list[bytes]  # each record as in the file, without its line end
-    line_nos: np.ndarray  # int64, first physical line of each record
-    blank: np.ndarray  # bool
-    lons: np.ndarray  # float64, NaN where unusable
-    lats: np.ndarray
-    lon_texts: object  # sequence of bytes or str, for messages
-    lat_texts: object
-    errors: dict[int, str]  # record index -> message without the "ligne N : " prefix
-    padding: dict[int, int]  # record index -> missing fields
-    physical_lines: int
-
-
-def _split_block(block: bytes, source, layout: _Layout, first_line: int) -> _Records:
-    if b'"' not in block and _plain_line_ends(block, layout.eol):
-        try:
-            block.decode(layout.encoding)
-        except UnicodeDecodeError:
-            pass
-        else:
-            return _split_plain(block, layout, first_line)
-    return _split_with_csv(block, source, layout, first_line)
-
-
-def _plain_line_ends(block: bytes, eol: bytes) -> bool:
-    carriage_returns = block.count(b"\r")
-    if eol == b"\n":
-        return carriage_returns == 0
-    return carriage_returns == block.count(b"\n") == block.count(b"\r\n")
-
-
-def _split_plain(block: bytes, layout: _Layout, first_line: int) -> _Records:
-    """Vectorised split of a block free of quotes: every line is one record."""
-    eol = layout.eol
-    raws = block.split(eol)
-    if block.endswith(eol):
-        raws.pop()
-    n = len(raws)
-    data = np.frombuffer(block, dtype=np.uint8)
-    newlines = np.flatnonzero(data == 10)
-    starts = np.empty(n, dtype=np.int64)
-    starts[0] = 0
-    starts[1:] = newlines[: n - 1] + 1
-    ends = np.empty(n, dtype=np.int64)
-    ends[: len(newlines)] = newlines[:n] - (len(eol) - 1)
-    if len(newlines) < n:  # last line without a line end
-        ends[-1] = len(block)
-
-    delimiters = np.flatnonzero(data == layout.delimiter_byte)
-    first_delim = np.searchsorted(delimiters, starts)
-    nfields = np.searchsorted(delimiters, ends) - first_delim + 1
-    blank = starts == ends
-    good = (nfields == layout.ncols) & ~blank
-
-    errors: dict[int, str] = {}
-    padding: dict[int, int] = {}
-    for i in np.flatnonzero(~good & ~blank).tolist():
-        errors[i] = _field_count_message(int(nfields[i]), layout.ncols)
-        padding[i] = max(0, layout.ncols - int(nfields[i]))
-
-    lons = np.full(n, np.nan)
-    lats = np.full(n, np.nan)
-    rows = np.flatnonzero(good)
-    bounds = _field_bounds(delimiters, first_delim[rows], starts[rows], ends[rows], layout)
-    lon_texts = _FieldTexts(data, *bounds(layout.lon_idx), rows, n)
-    lat_texts = _FieldTexts(data, *bounds(layout.lat_idx), rows, n)
-    if rows.size:
-        lons[rows], lon_bad = _parse_field(data, *bounds(layout.lon_idx), layout.encoding)
-        lats[rows], lat_bad = _parse_field(data, *bounds(layout.lat_idx), layout.encoding)
-        for i in rows[lon_bad | lat_bad].tolist():
-            errors[i] = _coordinate_message(
-                lon_texts[i].decode(layout.encoding), lat_texts[i].decode(layout.encoding)
-            )
-
-    return _Records(
-        raws=raws,
-        line_nos=first_line + np.arange(n, dtype=np.int64),
-        blank=blank,
-        lons=lons,
-        lats=lats,
-        lon_texts=lon_texts,
-        lat_texts=lat_texts,
-        errors=errors,
-        padding=padding,
-        physical_lines=n,
-    )
-
-
-def _field_bounds(delimiters, first_delim, starts, ends, layout: _Layout):
-    last = layout.ncols - 1
-
-    def bounds(j: int) -> tuple[np.ndarray, np.ndarray]:
-        field_start = starts if j == 0 else delimiters[first_delim + j - 1] + 1
-        field_end = ends if j == last else delimiters[first_delim + j]
-        return field_start, field_end
-
-    return bounds
-
-
-class _FieldTexts:
-    """One field of every record of a block, sliced out only when a message needs it."""
-
-    def __init__(self, data, starts, ends, rows, n):
-        self.data, self.starts, self.ends = data, starts, ends
-        self.position = np.full(n, -1, dtype=np.int64)
-        self.position[rows] = np.arange(len(rows))
-
-    def __getitem__(self, i) -> bytes:
-        k = self.position[i]
-        return b"" if k < 0 else self.data[self.starts[k] : self.ends[k]].tobytes()
-
-
-def _parse_field(data: np.ndarray, starts: np.ndarray, ends: np.ndarray, encoding: str):
-    """Parse one numeric field per row; return (values, bad) where bad marks empty or
-    non-numeric fields.
-
-    Plain decimals (optional sign, digits, one point or comma) are parsed by numpy, column
-    by column of a zero-padded byte matrix. Anything else (exponent, spaces, long mantissa)
-    falls back to float() for that row only.
-    """
-    lengths = ends - starts
-    width = int(min(lengths.max(initial=0), _MAX_FAST_WIDTH))
-    rows = len(starts)
-    matrix = np.zeros((rows, width), dtype=np.uint8)
-    for j in range(width):
-        has = lengths > j
-        matrix[has, j] = data[starts[has] + j]
-    matrix[matrix == ord(",")] = ord(".")
-
-    digit = (matrix >= ord("0")) & (matrix <= ord("9"))
-    dot = matrix == ord(".")
-    filled = np.arange(width) < lengths[:, None]
-    allowed = digit | dot | ~filled
-    if width:
-        minus = matrix[:, 0] == ord("-")
-        allowed[:, 0] |= minus | (matrix[:, 0] == ord("+"))
-    else:
-        minus = np.zeros(rows, dtype=bool)
-    ndigits = digit.sum(axis=1)
-    fast = (
-        allowed.all(axis=1)
-        & (dot.sum(axis=1) <= 1)
-        & (ndigits >= 1)
-        & (ndigits <= _MAX_FAST_DIGITS)
-        & (lengths <= width)
-    )
-
-    mantissa = np.zeros(rows, dtype=np.int64)
-    decimals = np.zeros(rows, dtype=np.int64)
-    after_dot = np.zeros(rows, dtype=bool)
-    for j in range(width):
-        d = digit[:, j]
-        mantissa = np.where(d, mantissa * 10 + (matrix[:, j].astype(np.int64) - ord("0")), mantissa)
-        after_dot |= dot[:, j]
-        decimals += d & after_dot
-    values = mantissa / 10.0**decimals
-    values[minus] = -values[minus]
-
-    bad = np.zeros(rows, dtype=bool)
-    for k in np.flatnonzero(~fast).tolist():
-        text = data[starts[k] : ends[k]].tobytes().decode(encoding, "replace")
-        number = _parse_text(text)
-        values[k] = np.nan if number is None else number
-        bad[k] = number is None
-    return values, bad
-
-
-def _parse_text(text: str) -> float | None:
-    try:
-        value = float(text.strip().replace(",", "."))
-    except ValueError:
-        return None
-    return value if np.isfinite(value) else None
-
-
-class _LineFeed:
-    """Lines for csv.reader, remembering which raw lines each record used.
-
-    When a quoted field runs past the end of the block, more lines are pulled from the file.
-    """
-
-    def __init__(self, block: bytes, source, encoding: str):
-        self.lines = block.splitlines(keepends=True)
-        self.source = source
-        self.encoding = encoding
-        self.position = 0
-        self.undecodable: set[int] = set()
-
-    def __iter__(self):
-        return self
-
-    def __next__(self) -> str:
-        if self.position == len(self.lines):
-            more = self.source.readline()
-            if not more:
-                raise StopIteration
-            self.lines.extend(more.splitlines(keepends=True))
-        line = self.lines[self.position]
-        self.position += 1
-        try:
-            return line.decode(self.encoding)
-        except UnicodeDecodeError:
-            self.undecodable.add(self.position - 1)
-            return line.decode(self.encoding, "replace")
-
-
-def _split_with_csv(block: bytes, source, layout: _Layout, first_line: int) -> _Records:
-    """Record-by-record split with the csv module, for blocks with quotes or odd bytes."""
-    feed = _LineFeed(block, source, layout.encoding)
-    reader = csv.reader(feed, delimiter=layout.delimiter)
-    raws, line_nos, blank, lon_texts, lat_texts = [], [], [], [], []
-    errors: dict[int, str] = {}
-    padding: dict[int, int] = {}
-    while feed.position < len(feed.lines):
-        start = feed.position
-        try:
-            fields = next(reader)
-        except StopIteration:
-            break
-        except csv.Error:
-            fields = None
-        i = len(raws)
-        raws.append(_strip_line_end(b"".join(feed.lines[start : feed.position])))
-        line_nos.append(first_line + start)
-        blank.append(fields == [])
-        lon_text = lat_text = ""
-        if any(k in feed.undecodable for k in range(start, feed.position)):
-            errors[i] = f"ligne illisible (caractères invalides pour l'encodage {layout.encoding})"
-        elif fields is None:
-            errors[i] = "ligne illisible (guillemets mal fermés ou champ trop long)"
-        elif fields and len(fields) != layout.ncols:
-            errors[i] = _field_count_message(len(fields), layout.ncols)
-            padding[i] = max(0, layout.ncols - len(fields))
-        elif fields:
-            lon_text, lat_text = fields[layout.lon_idx], fields[layout.lat_idx]
-        lon_texts.append(lon_text)
-        lat_texts.append(lat_text)
-
-    n = len(raws)
-    lons = np.full(n, np.nan)
-    lats = np.full(n, np.nan)
-    for i in range(n):
-        if i in errors or blank[i]:
-            continue
-        lon, lat = _parse_text(lon_texts[i]), _parse_text(lat_texts[i])
-        if lon is None or lat is None:
-            errors[i] = _coordinate_message(lon_texts[i], lat_texts[i])
-        else:
-            lons[i], lats[i] = lon, lat
-    return _Records(
-        raws=raws,
-        line_nos=np.array(line_nos, dtype=np.int64),
-        blank=np.array(blank, dtype=bool),
-        lons=lons,
-        lats=lats,
-        lon_texts=lon_texts,
-        lat_texts=lat_texts,
-        errors=errors,
-        padding=padding,
-        physical_lines=len(feed.lines),
-    )
-
-
-def _strip_line_end(raw: bytes) -> bytes:
-    if raw.endswith(b"\r\n"):
-        return raw[:-2]
-    if raw.endswith((b"\n", b"\r")):
-        return raw[:-1]
-    return raw
-
-
-# -- Messages -----------------------------------------------------------------------------------
-
-
-def _field_count_message(found: int, expected: int) -> str:
-    return f"{found} champ{'s' if found > 1 else ''} au lieu de {expected}"
-
-
-def _coordinate_message(lon_text: str, lat_text: str) -> str:
-    problems = []
-    for name, text in (("longitude", lon_text), ("latitude", lat_text)):
-        if not text.strip():
-            problems.append(f"{name} manquante")
-        elif _parse_text(text) is None:
-            problems.append(f"{name} « {text.strip()} » n'est pas un nombre")
-    return ", ".join(problems)
-
-
-def _as_text(value, encoding: str) -> str:
-    return value.decode(encoding, "replace") if isinstance(value, bytes) else value
 
 
 # -- Output -------------------------------------------------------------------------------------
 
 
 class _RowWriter:
-    """Renders records with their four added columns; suffixes of located rows are
-    precomputed per QPV, so a block is assembled with numpy indexing and one join."""
+    """Appends the four columns to each record.
 
-    def __init__(self, layout: _Layout, locator: QpvLocator, perimeter: Perimeter | None):
+    The suffix of a located row is precomputed per QPV. Most rows of a typical file are in no
+    QPV and share one suffix: those are written with a single bytes.replace() of the line
+    ends per stretch of such rows, and only the other rows are handled one by one.
+    """
+
+    def __init__(self, layout: Layout, locator: QpvLocator, perimeter: Perimeter | None):
         self.layout = layout
         self.locator = locator
         self.perimeter = perimeter
         d = layout.delimiter
-        codes = ["", *locator.codes]
-        noms = ["", *locator.noms]
         answers = ("",) if perimeter is None else ("non", "oui")
-        # suffixes[answer, qpv_index + 1]
+        # suffixes[answer, qpv_index + 1], line end included
         self.suffixes = np.array(
             [
                 [
                     self._encode(d + code + d + self._quote(nom) + d + answer + d) + layout.eol
-                    for code, nom in zip(codes, noms, strict=True)
+                    for code, nom in zip(["", *locator.codes], ["", *locator.noms], strict=True)
                 ]
                 for answer in answers
             ],
             dtype=object,
         )
+        self.default = self.suffixes[0, 0]
 
     def _quote(self, text: str) -> str:
-        d = self.layout.delimiter
-        if any(c in text for c in (d, '"', "\n", "\r")):
+        if any(c in text for c in (self.layout.delimiter, '"', "\n", "\r")):
             return '"' + text.replace('"', '""') + '"'
         return text
 
     def _encode(self, text: str) -> bytes:
         return text.encode(self.layout.encoding, "replace")
 
-    def render(self, records: _Records, stats: Stats) -> bytes:
+    def render(self, records: Records, stats: Stats) -> bytes:
         layout = self.layout
-        n = len(records.raws)
+        n = records.count
         errors = dict(records.errors)
         usable = ~records.blank
         usable[list(errors)] = False
@@ -559,24 +267,58 @@ class _RowWriter:
             lat = _as_text(records.lat_texts[i], layout.encoding).strip()
             errors[i] = f"point hors de France (lon={lon}, lat={lat})"
         rows = rows[inside]
-
         result = self.locator.locate_batch(records.lons[rows], records.lats[rows], self.perimeter)
+
         answer = np.zeros(len(rows), dtype=np.intp)
         if result.dans_perimetre is not None:
             answer = result.dans_perimetre.astype(np.intp)
             stats.in_perimeter += int(result.dans_perimetre.sum())
-        suffix = np.full(n, layout.eol, dtype=object)
+        stats.rows += n - int(records.blank.sum())
+        stats.located += int((result.qpv_index >= 0).sum())
+        stats.errors += len(errors)
+
+        # Rows whose suffix is not the default one: located or perimeter rows, errors,
+        # blank lines, and a last line without line end.
+        special = np.zeros(n, dtype=bool)
+        special[rows] = (result.qpv_index >= 0) | (answer > 0)
+        special[list(errors)] = True
+        special |= records.blank
+        if records.multiline is not None:
+            special |= records.multiline  # their inner line ends must not get a suffix
+        suffix = np.full(n, None, dtype=object)
         suffix[rows] = self.suffixes[answer, result.qpv_index + 1]
+        suffix[records.blank] = layout.eol
         d = layout.delimiter
         for i, message in errors.items():
             text = f"ligne {records.line_nos[i]} : {message}"
             pad = d * records.padding.get(i, 0)
             suffix[i] = self._encode(pad + d * 4 + self._quote(text)) + layout.eol
 
-        stats.rows += n - int(records.blank.sum())
-        stats.located += int((result.qpv_index >= 0).sum())
-        stats.errors += len(errors)
+        special_rows = np.flatnonzero(special)
+        if records.raws is None and len(special_rows) < n // 8:
+            return self._splice(records, special_rows, suffix)
         pieces = [b""] * (2 * n)
-        pieces[0::2] = records.raws
+        pieces[0::2] = records.raw_list(layout.eol)
         pieces[1::2] = suffix.tolist()
         return b"".join(pieces)
+
+    def _splice(self, records: Records, special_rows: np.ndarray, suffix: np.ndarray) -> bytes:
+        """Rewrite a block split by numpy: the default suffix goes in with bytes.replace(),
+        the few special rows are cut out and given their own."""
+        block, eol, default = records.block, self.layout.eol, self.default
+        if not block.endswith(eol) and (len(special_rows) == 0 or special_rows[-1] != records.count - 1):
+            special_rows = np.append(special_rows, records.count - 1)  # no line end to replace
+        pieces = []
+        position = 0
+        starts, ends = records.starts, records.ends
+        for i in special_rows.tolist():
+            pieces.append(block[position : starts[i]].replace(eol, default))
+            pieces.append(block[starts[i] : ends[i]])
+            pieces.append(suffix[i])
+            position = ends[i] + len(eol)
+        pieces.append(block[position:].replace(eol, default))
+        return b"".join(pieces)
+
+
+def _as_text(value, encoding: str) -> str:
+    return value.decode(encoding, "replace") if isinstance(value, bytes) else value

@@ -19,12 +19,15 @@ code.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import shapely
+
+from cite_emploi.territory.qpv_grid import MIXED, CellGrid
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 QPV_GEOJSON = DATA_DIR / "qpv_2024_france.geojson"
@@ -33,13 +36,8 @@ COMMUNES_GEOJSON = DATA_DIR / "communes_gpsea.geojson"
 # Set of (qpv_code, commune_insee) pairs a territory covers.
 Perimeter = frozenset[tuple[str, str]]
 
-# Grid step in degrees (~190 m × 280 m in Île-de-France). Measured: finer cells cost more to
-# build at start-up than they save per point; coarser ones send more points to the exact test.
-GRID_STEP = 0.0025
-# Cells are classified on slightly enlarged boxes, so that a point sitting on a cell edge,
-# whatever floor() rounding sent it to either side, is still inside the box of its cell.
-GRID_EPSILON = 1e-9
-_MIXED = -2  # grid value of a cell crossed by a boundary: exact test needed
+# Below this many points, building the grid (about 0.1 s, once) is not worth it.
+GRID_MIN_POINTS = 2000
 
 # Perimeter status of a QPV.
 _OUT, _ALL_IN, _PARTLY_IN = 0, 1, 2
@@ -115,6 +113,10 @@ class BatchResult:
         q = int(self.qpv_index[i])
         return None if q < 0 else self._locator.noms[q]
 
+    def commune_code(self, i: int) -> str | None:
+        c = int(self.commune_index[i])
+        return None if c < 0 else self._locator.commune_codes[c]
+
     def codes(self) -> np.ndarray:
         """Object array of QPV codes, None where the point is in no QPV."""
         return self._locator.codes_with_none[self.qpv_index]
@@ -140,7 +142,9 @@ class QpvLocator:
         ]
         self.codes_with_none = np.array([*self.codes, None], dtype=object)  # index -1 -> None
         self._index_of = {code: i for i, code in enumerate(self.codes)}
-        self.geometries = _multipolygons(features)
+        # The grid reads the outlines' vertices: keep them rather than extract them again.
+        self._ragged = _ragged(features)
+        self.geometries = shapely.from_ragged_array(shapely.GeometryType.MULTIPOLYGON, *self._ragged)
         shapely.prepare(self.geometries)
         self._tree = shapely.STRtree(self.geometries)
 
@@ -169,8 +173,14 @@ class QpvLocator:
         self._candidate_table = np.full((len(self.codes), width), -1, dtype=np.int32)
         for q, positions in enumerate(self._candidates):
             self._candidate_table[q, : len(positions)] = positions
-        self._grid_keys, self._grid_values = _build_grid(self.geometries)
+        self._grid: CellGrid | None = None
         self._perimeter_cache: dict[Perimeter, tuple[np.ndarray, np.ndarray]] = {}
+
+    @property
+    def grid(self) -> CellGrid:
+        if self._grid is None:
+            self._grid = CellGrid(self.geometries, *self._ragged)
+        return self._grid
 
     # -- Reference data -------------------------------------------------------------------
 
@@ -190,6 +200,7 @@ class QpvLocator:
     # -- One point: the plain reference implementation ------------------------------------
 
     def locate(self, lon: float, lat: float, perimeter: Perimeter | None = None) -> Location:
+        lon, lat = float(lon), float(lat)  # Decimal from a form, numpy scalars...
         point = shapely.Point(lon, lat)
         hits = self._tree.query(point, predicate="intersects") if np.isfinite([lon, lat]).all() else []
         if len(hits) == 0:
@@ -222,7 +233,7 @@ class QpvLocator:
         commune_index = self._commune_index(lons, lats, qpv_index)
         dans = None
         if perimeter is not None:
-            status, partly_allowed = self._perimeter_flags(perimeter)
+            status, partly_allowed = self._perimeter_flags(frozenset(perimeter))
             in_qpv = qpv_index >= 0
             q_status = np.where(in_qpv, status[qpv_index], _OUT)
             dans = q_status == _ALL_IN
@@ -233,14 +244,12 @@ class QpvLocator:
         return BatchResult(self, qpv_index, commune_index, dans)
 
     def _qpv_index(self, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
-        keys = _cell_keys(lons, lats)
-        grid_keys = self._grid_keys
-        position = np.minimum(np.searchsorted(grid_keys, keys), len(grid_keys) - 1)
-        in_grid = grid_keys[position] == keys
-        cell = np.where(in_grid, self._grid_values[position], -1)
-        qpv_index = np.where(cell >= 0, cell, -1).astype(np.int32)
-
-        mixed = np.flatnonzero(cell == _MIXED)
+        if len(lons) < GRID_MIN_POINTS and self._grid is None:
+            cell = np.full(len(lons), MIXED, dtype=np.int32)
+        else:
+            cell = self.grid.lookup(lons, lats)
+        qpv_index = np.maximum(cell, -1)
+        mixed = np.flatnonzero(cell == MIXED)
         if mixed.size:
             points = shapely.points(lons[mixed], lats[mixed])
             point_pos, qpv = self._tree.query(points, predicate="intersects")
@@ -314,10 +323,16 @@ def _as_list(value) -> list[str]:
 
 
 def _multipolygons(features: list[dict]) -> np.ndarray:
-    """Build MultiPolygons from GeoJSON features in one vectorised call.
+    return shapely.from_ragged_array(shapely.GeometryType.MULTIPOLYGON, *_ragged(features))
 
-    Much faster than shapely.geometry.shape() per feature, which walks every coordinate in
-    Python; this matters because the CLI loads the 215k QPV vertices at every run.
+
+def _ragged(features: list[dict]) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+    """Coordinates and ring/polygon/geometry offsets of GeoJSON (Multi)Polygon features, the
+    layout of shapely's ragged arrays.
+
+    Building geometries from these in one call is much faster than shapely.geometry.shape()
+    per feature, which walks every coordinate in Python; this matters because the CLI loads
+    the 215k QPV vertices at every run.
     """
     coords: list = []
     ring_offsets, polygon_offsets, geometry_offsets = [0], [0], [0]
@@ -332,55 +347,10 @@ def _multipolygons(features: list[dict]) -> np.ndarray:
                 ring_offsets.append(len(coords))
             polygon_offsets.append(len(ring_offsets) - 1)
         geometry_offsets.append(len(polygon_offsets) - 1)
-    return shapely.from_ragged_array(
-        shapely.GeometryType.MULTIPOLYGON,
-        np.array(coords, dtype=np.float64)[:, :2],
-        (np.array(ring_offsets), np.array(polygon_offsets), np.array(geometry_offsets)),
-    )
-
-
-# Cell (ix, iy) -> one int64 key; the offset keeps both parts positive.
-_KEY_OFFSET = 1 << 20
-_KEY_SHIFT = 1 << 21
-
-
-def _cell_keys(lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore"):
-        ix = np.floor(np.clip(lons, -181.0, 181.0) / GRID_STEP)
-        iy = np.floor(np.clip(lats, -91.0, 91.0) / GRID_STEP)
-    keys = (ix.astype(np.int64) + _KEY_OFFSET) * _KEY_SHIFT + (iy.astype(np.int64) + _KEY_OFFSET)
-    keys[~(np.isfinite(lons) & np.isfinite(lats))] = -1  # never a grid key
-    return keys
-
-
-def _build_grid(geometries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted keys of the cells that some QPV touches, and per cell the index of the QPV
-    covering it whole, or _MIXED when an exact test is needed."""
-    bounds = shapely.bounds(geometries)
-    ix0 = np.floor(bounds[:, 0] / GRID_STEP).astype(np.int64)
-    iy0 = np.floor(bounds[:, 1] / GRID_STEP).astype(np.int64)
-    nx = np.floor(bounds[:, 2] / GRID_STEP).astype(np.int64) - ix0 + 1
-    ny = np.floor(bounds[:, 3] / GRID_STEP).astype(np.int64) - iy0 + 1
-    count = nx * ny
-    qpv = np.repeat(np.arange(len(geometries)), count)
-    rank = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
-    ix = np.repeat(ix0, count) + rank // np.repeat(ny, count)
-    iy = np.repeat(iy0, count) + rank % np.repeat(ny, count)
-
-    boxes = shapely.box(
-        ix * GRID_STEP - GRID_EPSILON,
-        iy * GRID_STEP - GRID_EPSILON,
-        (ix + 1) * GRID_STEP + GRID_EPSILON,
-        (iy + 1) * GRID_STEP + GRID_EPSILON,
-    )
-    touching = shapely.intersects(geometries[qpv], boxes)
-    qpv, ix, iy, boxes = qpv[touching], ix[touching], iy[touching], boxes[touching]
-    covered = shapely.covers(geometries[qpv], boxes)
-
-    keys = (ix + _KEY_OFFSET) * _KEY_SHIFT + (iy + _KEY_OFFSET)
-    order = np.argsort(keys, kind="stable")
-    keys, qpv, covered = keys[order], qpv[order], covered[order]
-    unique_keys, first, touch_count = np.unique(keys, return_index=True, return_counts=True)
-    # A cell is resolved without a test only if one QPV touches it and covers it whole.
-    values = np.where((touch_count == 1) & covered[first], qpv[first], _MIXED)
-    return unique_keys, values.astype(np.int32)
+    offsets = (np.array(ring_offsets), np.array(polygon_offsets), np.array(geometry_offsets))
+    # np.fromiter over the flattened pairs is several times faster than np.array() on a list
+    # of lists; positions with a third (z) value fall back to the latter.
+    flat = np.fromiter(itertools.chain.from_iterable(coords), dtype=np.float64)
+    if len(flat) == 2 * len(coords):
+        return flat.reshape(-1, 2), offsets
+    return np.array(coords, dtype=np.float64)[:, :2], offsets
