@@ -46,6 +46,8 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	HTTPS=off $(BIN)/python bench/qpv_locate.py
+	HTTPS=off $(BIN)/python bench/offer_import.py
+	HTTPS=off $(BIN)/python bench/catalogue.py
 
 clean:
 	rm -rf $(VENV) var/staticfiles

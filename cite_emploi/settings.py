@@ -287,4 +287,16 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Tasks enqueued once a day by « cite-emploi daily-tasks » (cron or a systemd timer).
 DAILY_TASKS = [
     "cite_emploi.partners.tasks.request_service_confirmations",
+    "cite_emploi.followup.tasks.end_inactive_memberships",
+    "cite_emploi.followup.tasks.ask_situation_updates",
+    "cite_emploi.followup.tasks_referrals.remind_pending_referrals",
+    "cite_emploi.followup.tasks_referrals.expire_overdue_referrals",
 ]
+
+# Shared follow-up: a membership ends after this many months without activity; closed follow-ups
+# are anonymised by « cite-emploi purge » after the retention period.
+FOLLOWUP_INACTIVITY_MONTHS = int(os.environ.get("FOLLOWUP_INACTIVITY_MONTHS", "24"))
+FOLLOWUP_RETENTION_MONTHS = int(os.environ.get("FOLLOWUP_RETENTION_MONTHS", "24"))
+# Referrals: reminder after this many days without an answer; expiry after that many.
+REFERRAL_REMINDER_DAYS = int(os.environ.get("REFERRAL_REMINDER_DAYS", "7"))
+REFERRAL_EXPIRY_DAYS = int(os.environ.get("REFERRAL_EXPIRY_DAYS", "30"))

@@ -19,4 +19,5 @@ api = NinjaAPI(
     auth=ScopedSession(),
 )
 api.add_router("/qpv", qpv_router, tags=["QPV"])
+api.add_router("", "cite_emploi.api.offer.router")
 errors.install(api)

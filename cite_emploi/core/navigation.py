@@ -34,7 +34,7 @@ PARTS = (
     Part(
         "suivi",
         "Suivi partagé",
-        None,
+        "followup:beneficiaries",
         "Bénéficiaires suivis à plusieurs, consentement, freins, orientations entre structures.",
         ("coordinator", "counsellor"),
     ),

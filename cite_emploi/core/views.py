@@ -1,5 +1,5 @@
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from . import help as help_pages
 from .navigation import part
@@ -10,6 +10,8 @@ def upcoming(request, slug):
         p = part(slug)
     except StopIteration:
         raise Http404("Partie inconnue.") from None
+    if p.url_name:
+        return redirect(p.url_name)
     return render(request, "core/upcoming.html", {"part": p, "title": p.label})
 
 

@@ -36,7 +36,9 @@ def visible_beneficiaries(scope):
 
 
 def get_beneficiary(scope, pk: int) -> Beneficiary:
-    return get_object_or_404(visible_beneficiaries(scope).select_related("follow_up", "commune", "qpv"), pk=pk)
+    return get_object_or_404(
+        visible_beneficiaries(scope).select_related("follow_up", "commune", "qpv"), pk=pk
+    )
 
 
 def has_active_consent(beneficiary: Beneficiary) -> bool:

@@ -4,6 +4,7 @@ Personal data lives here. Who may read it is decided in ``access.py`` (members o
 and before consent only the creating organisation); every read and write is audited.
 """
 
+import unicodedata
 from datetime import date
 
 from django.conf import settings
@@ -31,6 +32,31 @@ def age_group(birth_date: date | None, on: date | None = None) -> str | None:
     if age < 50:
         return AgeGroup.ADULT
     return AgeGroup.SENIOR
+
+
+def fold_name(text: str) -> str:
+    """Lower case, no accents, letters and digits only, single spaces: « Éloïse  N'Diaye-Ba » → « eloise n diaye ba ».
+
+    Used for the accent-insensitive name search (``Beneficiary.search_name``) and duplicate detection.
+    """
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    bare = bare.replace("æ", "ae").replace("œ", "oe").replace("ø", "o").replace("ł", "l").replace("ı", "i")
+    return " ".join("".join(c if c.isalnum() else " " for c in bare).split())
+
+
+def search_key(first_name: str, last_name: str) -> str:
+    """What the name search looks into: the folded names, then each name without its spaces.
+
+    « Éloïse N'Diaye » → « eloise n diaye eloise ndiaye »: « ndiaye » and « n'diaye » both find her.
+    """
+    words = fold_name(f"{first_name} {last_name}")
+    compact = [fold_name(n).replace(" ", "") for n in (first_name, last_name)]
+    extra = [c for c in compact if c and c not in words.split()]
+    return " ".join([words, *extra])[:SEARCH_KEY_LENGTH]
+
+
+SEARCH_KEY_LENGTH = 420
 
 
 class Sex(models.TextChoices):
@@ -96,6 +122,16 @@ class Beneficiary(models.Model):
     diploma_level = models.CharField("niveau de diplôme", max_length=1, choices=DiplomaLevel, blank=True)
     # Optimistic locking: an edit based on an old version is refused, never silently lost.
     version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="modifié par",
+    )
+    # ``search_key`` of the names: the same accent-insensitive LIKE on SQLite and PostgreSQL.
+    search_name = models.CharField(max_length=SEARCH_KEY_LENGTH, blank=True, editable=False)
     is_demo = models.BooleanField("fictif (démonstration)", default=False)
     anonymised_at = models.DateTimeField("anonymisé le", null=True, blank=True)
     created_at = models.DateTimeField("créé le", auto_now_add=True)
@@ -111,6 +147,14 @@ class Beneficiary(models.Model):
 
     def __str__(self):
         return f"{self.first_name} {self.last_name}"
+
+    def save(self, *args, **kwargs):
+        self.search_name = search_key(self.first_name, self.last_name)
+        if kwargs.get("update_fields") is not None and {"first_name", "last_name"} & set(
+            kwargs["update_fields"]
+        ):
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_name"}
+        super().save(*args, **kwargs)
 
     @property
     def age_group(self) -> str | None:
@@ -144,6 +188,9 @@ class SituationFact(models.Model):
         verbose_name = "situation"
         ordering = ["-started_on"]
 
+    def __str__(self):
+        return f"{self.get_kind_display()} (fiche n° {self.beneficiary_id})"
+
 
 class Consent(models.Model):
     class Scope(models.TextChoices):
@@ -167,6 +214,9 @@ class Consent(models.Model):
         verbose_name = "consentement"
         ordering = ["-given_on"]
 
+    def __str__(self):
+        return f"Consentement du {self.given_on:%d/%m/%Y} (fiche n° {self.beneficiary_id})"
+
     @property
     def is_active(self) -> bool:
         return self.withdrawn_on is None
@@ -183,9 +233,15 @@ class FollowUp(models.Model):
     closed_on = models.DateField("sortie du suivi", null=True, blank=True)
     closing_reason = models.CharField("motif de sortie", max_length=200, blank=True)
     last_activity_at = models.DateTimeField("dernière activité", default=timezone.now, db_index=True)
+    # The referent is asked once for the person's situation 6 and 12 months after ``opened_on``.
+    situation_asked_6_at = models.DateTimeField("situation à 6 mois demandée le", null=True, blank=True)
+    situation_asked_12_at = models.DateTimeField("situation à 12 mois demandée le", null=True, blank=True)
 
     class Meta:
         verbose_name = "suivi"
+
+    def __str__(self):
+        return f"Suivi n° {self.pk} (fiche n° {self.beneficiary_id})"
 
 
 class FollowUpMember(models.Model):
@@ -223,6 +279,9 @@ class FollowUpMember(models.Model):
             models.Index(fields=["organisation", "ended_on"]),
         ]
 
+    def __str__(self):
+        return f"Membre n° {self.pk} du suivi n° {self.follow_up_id}"
+
 
 class Barrier(models.Model):
     """A frein périphérique, coded with the same data·inclusion thématiques as the services."""
@@ -248,6 +307,9 @@ class Barrier(models.Model):
         verbose_name = "frein"
         constraints = [models.UniqueConstraint(fields=["follow_up", "thematique"], name="barrier_unique")]
 
+    def __str__(self):
+        return f"Frein {self.thematique} (suivi n° {self.follow_up_id})"
+
 
 class ProfessionalProject(models.Model):
     class Contract(models.TextChoices):
@@ -267,6 +329,9 @@ class ProfessionalProject(models.Model):
     has_driving_licence = models.BooleanField("permis B", default=False)
     has_vehicle = models.BooleanField("véhicule", default=False)
     notes = models.TextField("précisions", blank=True)
+
+    def __str__(self):
+        return f"Projet professionnel (suivi n° {self.follow_up_id})"
 
 
 class Referral(models.Model):
@@ -317,6 +382,9 @@ class Referral(models.Model):
             models.Index(fields=["status", "sent_at"]),
         ]
 
+    def __str__(self):
+        return f"Orientation n° {self.pk} ({self.get_status_display()})"
+
 
 class ReferralEvent(models.Model):
     """Every status change of a referral, dated, with its author."""
@@ -331,6 +399,9 @@ class ReferralEvent(models.Model):
 
     class Meta:
         ordering = ["at"]
+
+    def __str__(self):
+        return f"{self.get_status_display()} le {self.at:%d/%m/%Y}"
 
 
 class TimelineEvent(models.Model):
@@ -372,6 +443,9 @@ class TimelineEvent(models.Model):
         ordering = ["-at"]
         indexes = [models.Index(fields=["follow_up", "-at"])]
 
+    def __str__(self):
+        return f"{self.get_kind_display()} du {self.at:%d/%m/%Y} (suivi n° {self.follow_up_id})"
+
 
 class Outcome(models.Model):
     class Kind(models.TextChoices):
@@ -396,6 +470,9 @@ class Outcome(models.Model):
     class Meta:
         verbose_name = "sortie"
         ordering = ["-occurred_on"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} le {self.occurred_on:%d/%m/%Y} (suivi n° {self.follow_up_id})"
 
 
 class Cohort(models.Model):
@@ -448,3 +525,48 @@ class CaseReviewItem(models.Model):
     class Meta:
         verbose_name = "situation examinée"
         constraints = [models.UniqueConstraint(fields=["review", "follow_up"], name="review_item_unique")]
+
+    def __str__(self):
+        return f"Situation du suivi n° {self.follow_up_id}"
+
+
+class JoinRequest(models.Model):
+    """A professional who found that the person they were recording is already followed asks to join.
+
+    The requester sees nothing of the record until the referent accepts; the request names the
+    person only through the follow-up, never in its own fields.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "En attente"
+        ACCEPTED = "accepted", "Acceptée"
+        REFUSED = "refused", "Refusée"
+        CANCELLED = "cancelled", "Annulée"
+
+    follow_up = models.ForeignKey(FollowUp, on_delete=models.CASCADE, related_name="join_requests")
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follow_up_join_requests"
+    )
+    organisation = models.ForeignKey("partners.Organisation", on_delete=models.CASCADE, related_name="+")
+    message = models.TextField("message", blank=True)
+    status = models.CharField("statut", max_length=10, choices=Status, default=Status.PENDING)
+    created_at = models.DateTimeField("demandée le", default=timezone.now)
+    answered_at = models.DateTimeField("réponse le", null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "demande à rejoindre un suivi"
+        verbose_name_plural = "demandes à rejoindre un suivi"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["follow_up", "requester"],
+                condition=models.Q(status="pending"),
+                name="one_pending_join_request",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Demande n° {self.pk} ({self.get_status_display()})"

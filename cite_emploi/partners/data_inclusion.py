@@ -228,3 +228,30 @@ def quality(service: Service) -> tuple[float | None, list[str]]:
 
 def records_errors(model, records: Iterable[dict]) -> list[tuple[int, list[FieldError]]]:
     return [(i, errs) for i, record in enumerate(records) if (errs := validation_errors(model, record))]
+
+
+# -- Added for the bulk import of the offer (offer_import.py): one validation per record. --------
+
+
+def validate_record(
+    model: type[pydantic.BaseModel], record: dict
+) -> tuple[pydantic.BaseModel | None, list[FieldError]]:
+    """The official model of ``record`` and its errors in French, from a single validation.
+
+    Same errors as ``validation_errors``; the model (None when invalid) lets an import compute the
+    quality score without validating the record a second time.
+    """
+    try:
+        return model.model_validate(record, context={"ignore_warnings": True}), []
+    except pydantic.ValidationError as exc:
+        return None, [
+            FieldError(
+                ".".join(str(p) for p in e["loc"] if not isinstance(p, int)) or "enregistrement", _french(e)
+            )
+            for e in exc.errors()
+        ]
+
+
+def score_of(model: v1.Service) -> float:
+    """The official ``score_qualite`` of a validated service (what ``quality`` returns first)."""
+    return score_qualite.score(model)[0]

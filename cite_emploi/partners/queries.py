@@ -58,3 +58,34 @@ def stale_services(territory):
 
 def is_stale(service: Service) -> bool:
     return service.updated_on < stale_before()
+
+
+# -- Catalogue, partner map and coverage (search.py, coverage.py) -------------------------------
+
+
+def current_qpvs(territory):
+    """The QPV of the territory's current perimeter, by name (choices of the catalogue and the map)."""
+    from cite_emploi.territory.models import QPV
+
+    return (
+        QPV.objects.filter(
+            perimeter_areas__perimeter__territory=territory, perimeter_areas__perimeter__is_current=True
+        )
+        .distinct()
+        .order_by("name", "code")
+    )
+
+
+def territory_communes(territory):
+    return territory.communes.order_by("name")
+
+
+def coverage_matrix(territory, walking_m: int | None = None):
+    """QPV of the current perimeter × thématique category: how many services a resident can use.
+
+    Three rules (delivered in the QPV, within walking distance, eligibility zone): see coverage.py.
+    ``matrix.gaps()`` lists the empty cells, « besoins potentiellement non couverts ».
+    """
+    from .coverage import coverage_matrix as compute
+
+    return compute(territory, walking_m=walking_m)

@@ -1,0 +1,278 @@
+"""Reads of the shared follow-up, shared by pages and exports. Every one starts from ``access``."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import cache
+
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from cite_emploi.accounts.models import Membership
+from cite_emploi.core.models import AuditEntry
+from cite_emploi.territory.models import QPV, Commune, RomeAppellation
+
+from . import access
+from .models import (
+    AgeGroup,
+    Barrier,
+    Beneficiary,
+    FollowUp,
+    FollowUpMember,
+    JoinRequest,
+    TimelineEvent,
+    fold_name,
+)
+
+PAGE_SIZE = 20
+CONTACT_KINDS = (TimelineEvent.Kind.CONTACT, TimelineEvent.Kind.APPOINTMENT)
+OPEN_BARRIER_STATUSES = (Barrier.Status.IDENTIFIED, Barrier.Status.IN_PROGRESS, Barrier.Status.NOT_LIFTED)
+
+
+def years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def birth_date_range(group: str, today: date | None = None) -> Q:
+    """The birth dates of an age group on ``today``, as a filter (jeunes < 26, adultes 26–49, seniors ≥ 50)."""
+    today = today or timezone.localdate()
+    born_26 = years_before(today, 26)  # people born on this day turn 26 today
+    born_50 = years_before(today, 50)
+    if group == AgeGroup.YOUNG:
+        return Q(birth_date__gt=born_26)
+    if group == AgeGroup.ADULT:
+        return Q(birth_date__gt=born_50, birth_date__lte=born_26)
+    if group == AgeGroup.SENIOR:
+        return Q(birth_date__lte=born_50)
+    return Q()
+
+
+@dataclass
+class ListFilters:
+    q: str = ""
+    qpv: str = ""  # a QPV code, or "hors-qpv"
+    age_group: str = ""
+    category: str = ""
+    status: str = FollowUp.Status.OPEN  # "" for every status
+    contact_days: int | None = None  # last contact (appointment or contact) older than N days, or never
+
+
+OUTSIDE_QPV = "hors-qpv"
+
+
+def name_filter(q: str) -> Q:
+    """Accent- and case-insensitive search on names (and the France Travail identifier).
+
+    Names are folded once, on save, into ``Beneficiary.search_name`` (``models.search_key``: Unicode
+    decomposition, marks dropped, case folded, punctuation as spaces, plus each name without its
+    spaces); the query is folded the same way and each of its words must appear. The SQL is a plain
+    ``LIKE '%word%'`` on both SQLite and PostgreSQL: neither engine needs an extension (no
+    ``unaccent``), a collation or a function index, and both give the same answers.
+    """
+    condition = Q()
+    for word in fold_name(q).split():
+        condition &= Q(search_name__contains=word)
+    compact = "".join(q.split()).upper()
+    if compact:
+        condition |= Q(france_travail_id=compact)
+    return condition
+
+
+def my_beneficiaries(scope, filters: ListFilters, *, today: date | None = None) -> QuerySet[Beneficiary]:
+    """« Mes bénéficiaires »: the people whose follow-up the user belongs to, one query for any page size."""
+    now = timezone.now()
+    last_contact = (
+        TimelineEvent.objects.filter(
+            follow_up__beneficiary=OuterRef("pk"), kind__in=CONTACT_KINDS, at__lte=now
+        )
+        .order_by("-at")
+        .values("at")[:1]
+    )
+    referent_org = FollowUpMember.objects.filter(
+        follow_up__beneficiary=OuterRef("pk"), is_referent=True, ended_on__isnull=True
+    ).values("organisation__name")[:1]
+    i_am_referent = FollowUpMember.objects.filter(
+        follow_up__beneficiary=OuterRef("pk"), is_referent=True, ended_on__isnull=True, user=scope.user
+    )
+    open_barriers = (
+        Barrier.objects.filter(follow_up__beneficiary=OuterRef("pk"), status__in=OPEN_BARRIER_STATUSES)
+        .order_by()
+        .values("follow_up")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    qs = (
+        access.visible_beneficiaries(scope)
+        .select_related("follow_up", "qpv", "commune")
+        .annotate(
+            last_contact_at=Subquery(last_contact),
+            referent_organisation=Subquery(referent_org),
+            is_mine=Exists(i_am_referent),
+            open_barriers=Coalesce(Subquery(open_barriers), 0),
+        )
+    )
+    if filters.q:
+        qs = qs.filter(name_filter(filters.q))
+    if filters.qpv == OUTSIDE_QPV:
+        qs = qs.filter(qpv__isnull=True)
+    elif filters.qpv:
+        qs = qs.filter(qpv__code=filters.qpv)
+    if filters.age_group:
+        qs = qs.filter(birth_date_range(filters.age_group, today))
+    if filters.category:
+        qs = qs.filter(
+            Exists(Barrier.objects.filter(follow_up__beneficiary=OuterRef("pk"), category=filters.category))
+        )
+    if filters.status:
+        qs = qs.filter(follow_up__status=filters.status)
+    if filters.contact_days is not None:
+        since = now - timedelta(days=filters.contact_days)
+        qs = qs.filter(Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=since))
+    return qs.order_by("last_name", "first_name", "pk")
+
+
+def visible_events(follow_up: FollowUp, scope) -> QuerySet[TimelineEvent]:
+    """The timeline as this user may read it: « mon organisation » lines only for that organisation."""
+    organisations = [o.pk for o in scope.organisations]
+    return (
+        follow_up.events.filter(
+            Q(visibility=TimelineEvent.Visibility.MEMBERS)
+            | Q(visibility=TimelineEvent.Visibility.ORGANISATION, organisation_id__in=organisations)
+        )
+        .select_related("author", "organisation")
+        .order_by("-at", "-pk")
+    )
+
+
+def hidden_event_count(follow_up: FollowUp, scope) -> int:
+    return follow_up.events.count() - visible_events(follow_up, scope).count()
+
+
+def members(follow_up: FollowUp, *, active_only: bool = False) -> QuerySet[FollowUpMember]:
+    qs = follow_up.members.select_related("user", "organisation")
+    if active_only:
+        qs = qs.filter(ended_on__isnull=True)
+    return qs.order_by("ended_on", "-is_referent", "started_on", "pk")
+
+
+def acting_organisations(scope) -> list:
+    """The organisations in which the user works as a professional (coordination or counsellor)."""
+    seen, result = set(), []
+    for m in scope.memberships:
+        if m.role in access.PROFESSIONAL_ROLES and m.organisation_id not in seen:
+            seen.add(m.organisation_id)
+            result.append(m.organisation)
+    return result
+
+
+def perimeter_qpvs(territory) -> QuerySet[QPV]:
+    return (
+        QPV.objects.filter(
+            perimeter_areas__perimeter__territory=territory,
+            perimeter_areas__perimeter__is_current=True,
+            geography_year=2024,
+        )
+        .distinct()
+        .order_by("name")
+    )
+
+
+def territory_communes(territory) -> QuerySet[Commune]:
+    return (
+        Commune.objects.filter(Q(territories=territory) | Q(perimeter_areas__perimeter__territory=territory))
+        .distinct()
+        .order_by("name")
+    )
+
+
+@cache
+def _folded_appellations(version: tuple) -> list[tuple[str, int, int]]:
+    """(folded label, label length, pk) of every ROME title; rebuilt when the referential changes."""
+    return [
+        (fold_name(label), len(label), pk) for pk, label in RomeAppellation.objects.values_list("pk", "label")
+    ]
+
+
+def search_appellations(q: str, limit: int = 15) -> list[RomeAppellation]:
+    """ROME job titles whose every word matches (accents ignored), best first; or the titles of a ROME code.
+
+    The referential (about 11,000 titles) is folded once per process, so the match is the same on
+    both engines and costs two small queries.
+    """
+    code = q.strip().upper()
+    if len(code) == 5 and code[0].isalpha() and code[1:].isdigit():
+        return list(
+            RomeAppellation.objects.filter(occupation__code=code)
+            .select_related("occupation")
+            .order_by("label")[:limit]
+        )
+    words = fold_name(q).split()
+    if not words or len("".join(words)) < 2:
+        return []
+    version = tuple(RomeAppellation.objects.aggregate(n=Count("pk"), top=Max("pk")).values())
+    found = [
+        (not folded.startswith(words[0]), length, pk)
+        for folded, length, pk in _folded_appellations(version)
+        if all(w in folded for w in words)
+    ]
+    best = [pk for *_, pk in sorted(found)[:limit]]
+    by_pk = RomeAppellation.objects.select_related("occupation").in_bulk(best)
+    return [by_pk[pk] for pk in best if pk in by_pk]
+
+
+def pending_join_requests_for_referent(user) -> QuerySet[JoinRequest]:
+    """Requests to join follow-ups where ``user`` is the active referent."""
+    referent_of = FollowUpMember.objects.filter(
+        follow_up=OuterRef("follow_up"), user=user, is_referent=True, ended_on__isnull=True
+    )
+    return (
+        JoinRequest.objects.filter(Exists(referent_of), status=JoinRequest.Status.PENDING)
+        .select_related("requester", "organisation", "follow_up__beneficiary")
+        .order_by("created_at")
+    )
+
+
+def join_requests_sent_by(user) -> QuerySet[JoinRequest]:
+    return (
+        JoinRequest.objects.filter(requester=user).select_related("organisation").order_by("-created_at")[:50]
+    )
+
+
+def get_join_request_for_referent(user, pk: int) -> JoinRequest | None:
+    return pending_join_requests_for_referent(user).filter(pk=pk).first()
+
+
+@dataclass
+class AuditFilters:
+    beneficiary_id: int | None = None
+    user_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def audit_entries(territory, filters: AuditFilters) -> QuerySet[AuditEntry]:
+    """The audit log of a territory: who did what on which record, when; never the data itself."""
+    qs = AuditEntry.objects.filter(territory_id=territory.pk).select_related("actor")
+    if filters.beneficiary_id:
+        qs = qs.filter(object_type=Beneficiary._meta.label_lower, object_id=str(filters.beneficiary_id))
+    if filters.user_id:
+        qs = qs.filter(actor_id=filters.user_id)
+    tz = timezone.get_current_timezone()
+    if filters.date_from:
+        qs = qs.filter(at__gte=datetime.combine(filters.date_from, datetime.min.time(), tzinfo=tz))
+    if filters.date_to:
+        qs = qs.filter(
+            at__lt=datetime.combine(filters.date_to + timedelta(days=1), datetime.min.time(), tzinfo=tz)
+        )
+    return qs.order_by("-at", "-pk")
+
+
+def territory_professionals(territory):
+    """Users of the territory's organisations, for the audit log filter."""
+    from django.contrib.auth import get_user_model
+
+    user_ids = Membership.objects.filter(organisation__territory=territory).values("user_id")
+    return get_user_model().objects.filter(pk__in=user_ids).order_by("last_name", "first_name", "email")
