@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: demo test test-sqlite test-postgres lint format bench install browsers clean
+.PHONY: demo test test-sqlite test-postgres lint format bench install browsers system-packages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,15 +15,19 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) system-packages
 	$(BIN)/cite-emploi demo --port $(PORT)
+
+# Pango and fonts for WeasyPrint's PDF (Debian packages; skipped with a message elsewhere).
+system-packages:
+	-sh scripts/install_system_packages.sh
 
 # Debian's Chromium for the browser journeys (Playwright never downloads its own browser here).
 browsers:
 	sh tests/browser/install_chromium.sh
 
 # The whole suite on SQLite, then on PostgreSQL when DATABASE_URL is set.
-test: $(STAMP) browsers
+test: $(STAMP) system-packages browsers
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(MAKE) test-sqlite
