@@ -433,6 +433,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=200, help="mesures par recherche (défaut : 200)")
     parser.add_argument("--naive-runs", type=int, default=5, help="mesures de l'approche naïve (défaut : 5)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--only", choices=("recherche", "couverture"), help="ne mesurer que les recherches ou la couverture"
+    )
     options = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-catalogue-") as tmp:
@@ -522,6 +525,8 @@ def run(options, engine: str) -> None:
         results = search_services(territory, filters)
         return results.count(), [s.pk for s in results[0:PAGE]]
 
+    if options.only == "couverture":
+        searches = []
     for label, filters in searches:
         ours, (count, first) = timed(lambda f=filters: page(f), options.runs)
         theirs, (naive_count, naive_first) = timed(
@@ -530,6 +535,9 @@ def run(options, engine: str) -> None:
         same = count == naive_count and (filters.origin is not None or first == naive_first)
         table.append((label, count, ours, theirs, same))
 
+    if options.only == "recherche":
+        print_table(table, options)
+        return
     ours, matrix = timed(lambda: coverage_matrix(territory), options.runs)
     total = sum(c.total for r in matrix.rows for c in r.cells)
     theirs, naive_total = timed(
@@ -545,13 +553,17 @@ def run(options, engine: str) -> None:
         )
     )
 
+    print_table(table, options)
+
+
+def print_table(table, options) -> None:
     head = ("mesure", "résultats", "p50 (ms)", "p95 (ms)", "naïf p50 (ms)", "naïf / nous", "mêmes résultats")
     lines = [head]
     for label, count, ours, theirs, same in table:
         lines.append(
             (
                 label,
-                number(count),
+                f"{count:,}".replace(",", "\u202f"),
                 f"{p(ours, 50):.1f}",
                 f"{p(ours, 95):.1f}",
                 f"{p(theirs, 50):.0f}",

@@ -300,3 +300,6 @@ FOLLOWUP_RETENTION_MONTHS = int(os.environ.get("FOLLOWUP_RETENTION_MONTHS", "24"
 # Referrals: reminder after this many days without an answer; expiry after that many.
 REFERRAL_REMINDER_DAYS = int(os.environ.get("REFERRAL_REMINDER_DAYS", "7"))
 REFERRAL_EXPIRY_DAYS = int(os.environ.get("REFERRAL_EXPIRY_DAYS", "30"))
+
+# Coverage table: a service within this walking distance (m) of a QPV outline counts for it.
+COVERAGE_WALKING_METERS = int(os.environ.get("COVERAGE_WALKING_METERS", "1000"))

@@ -19,9 +19,11 @@ thématique of the category and at least one of these rules holds:
 A service counts once per cell whatever the number of rules it meets; each rule's own count is
 kept for the drill-down. Empty cells are « besoins potentiellement non couverts ».
 
-Everything is computed per request in numpy and shapely from a fixed number of queries (the
-perimeter, the QPV outlines, the member communes, the facets, the located addresses and sites):
-the cost does not depend on the number of cells, and no SQL runs per cell.
+Everything is computed per request in numpy and shapely from six queries whatever the size (the
+member communes, the perimeter, the QPV outlines, the facets folded into one bit-mask row per
+service, the services' points, the sites' points): a boolean matrix per rule (services × QPV),
+then counts as matrix products (categories × QPV). No SQL runs per cell. Rule 2 widens each
+outline once and tests all the points at once (see ``_within_walking``).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import numpy as np
 import shapely
 import shapely.geometry
 from django.conf import settings
+from django.db import connection
 from django.db.models import BigIntegerField, Case, Sum, Value, When
 
 from . import enums
@@ -59,7 +62,10 @@ RULE_LABELS = {
 }
 # Upper bounds of the colour levels 1..4 of the heat map; 0 is the empty cell.
 LEVELS = (2, 5, 10)
-BUFFER_QUAD_SEGMENTS = 32  # segments per quarter circle when widening an outline
+# Segments per quarter circle when widening an outline: its chords fall short of the true
+# offset by at most 1 - cos(pi / 32) = 0.48 %, which BUFFER_MARGIN covers.
+BUFFER_QUAD_SEGMENTS = 8
+BUFFER_MARGIN = 0.005
 
 
 def walking_meters() -> int:
@@ -168,27 +174,69 @@ def _project(lons, lats, lon0: float, lat0: float):
     return (np.asarray(lons) - lon0) * k * np.cos(np.radians(lat0)), (np.asarray(lats) - lat0) * k
 
 
-def _within_walking(outline: dict, lons: np.ndarray, lats: np.ndarray, metres: float) -> np.ndarray:
-    """Which points are at most ``metres`` from a QPV outline (GeoJSON, WGS84).
+@dataclass(frozen=True)
+class _WalkingArea:
+    """A QPV outline projected around its centroid, and widened for one walking distance."""
 
-    The outline is projected, widened by ``metres`` (``buffer``, 128 segments per circle: the
-    widened outline is at most 0.03 % short of the exact distance, 0.3 m at 1 km) and the points
-    inside its bounding box are tested against it in one vectorised call (``contains_xy``).
-    """
+    lon0: float
+    lat0: float
+    outline: shapely.Geometry
+    outer: shapely.Geometry
+    inner: shapely.Geometry
+
+
+# QPV outlines are reference data (fixed for the geography year), and walking distances come
+# from a short list: each widened outline is built once per process (a buffer of a detailed
+# outline costs milliseconds), as the QPV locator keeps its outlines.
+_AREAS: dict[tuple[str, float], _WalkingArea] = {}
+_AREAS_MAX = 512
+
+
+def _walking_area(outline: dict, metres: float, key: str | None = None) -> _WalkingArea:
+    cached = _AREAS.get((key, metres)) if key else None
+    if cached is not None:
+        return cached
     geometry = shapely.geometry.shape(outline)
     centre = geometry.centroid
     lon0, lat0 = centre.x, centre.y
     projected = shapely.transform(
         geometry, lambda xy: np.column_stack(_project(xy[:, 0], xy[:, 1], lon0, lat0))
     )
-    reach = projected.buffer(metres, quad_segs=BUFFER_QUAD_SEGMENTS) if metres > 0 else projected
-    xs, ys = _project(lons, lats, lon0, lat0)
-    xmin, ymin, xmax, ymax = reach.bounds
+    outer = projected.buffer(metres * (1 + BUFFER_MARGIN) + 1, quad_segs=BUFFER_QUAD_SEGMENTS)
+    inner = projected.buffer(metres - 1, quad_segs=BUFFER_QUAD_SEGMENTS) if metres > 1 else projected
+    shapely.prepare([projected, outer, inner])
+    area = _WalkingArea(lon0, lat0, projected, outer, inner)
+    if key:
+        if len(_AREAS) >= _AREAS_MAX:
+            _AREAS.clear()
+        _AREAS[(key, metres)] = area
+    return area
+
+
+def _within_walking(
+    outline: dict, lons: np.ndarray, lats: np.ndarray, metres: float, key: str | None = None
+) -> np.ndarray:
+    """Which points are at most ``metres`` from a QPV outline (GeoJSON, WGS84), exactly.
+
+    The outline is projected and widened twice (``buffer``): by ``metres`` plus a margin (0.5 %
+    and 1 m) that makes up for the buffer's chords, so it holds every point within ``metres``, and
+    by ``metres`` − 1 m, whose points are surely within. The points inside the bounding box are
+    tested against both in vectorised calls (``intersects_xy``); only those in the thin band
+    between the two get an exact distance. ``key`` (the QPV code) lets the widened outlines be
+    reused by the next requests.
+    """
+    area = _walking_area(outline, metres, key)
+    xs, ys = _project(lons, lats, area.lon0, area.lat0)
+    xmin, ymin, xmax, ymax = area.outer.bounds
     candidates = np.flatnonzero((xs >= xmin) & (xs <= xmax) & (ys >= ymin) & (ys <= ymax))
     result = np.zeros(len(lons), dtype=bool)
     if candidates.size:
-        shapely.prepare(reach)
-        result[candidates] = shapely.intersects_xy(reach, xs[candidates], ys[candidates])
+        near = candidates[shapely.intersects_xy(area.outer, xs[candidates], ys[candidates])]
+        sure = shapely.intersects_xy(area.inner, xs[near], ys[near])
+        result[near[sure]] = True
+        band = near[~sure]
+        if band.size:
+            result[band] = shapely.distance(area.outline, shapely.points(xs[band], ys[band])) <= metres
     return result
 
 
@@ -213,13 +261,41 @@ def _masks(facet: str, values: list[str], name: str) -> dict:
     return columns
 
 
-def _bits(rows: list[tuple], first: int, count: int) -> np.ndarray:
-    """Unpack mask columns (from position ``first`` of each row) into a boolean matrix."""
-    result = np.zeros((len(rows), count), dtype=bool)
-    for chunk, start in enumerate(range(0, count, MASK_BITS)):
-        width = min(MASK_BITS, count - start)
-        masks = np.fromiter((int(row[first + chunk] or 0) for row in rows), dtype=np.int64, count=len(rows))
+def _facet_masks(territory, groups: list[tuple[str, list[str]]]) -> tuple[list[tuple], list[int]]:
+    """Per service of ``territory``: bit masks of the values of ``groups`` (facet, values) it has.
+
+    One statement: ``SUM(CASE …)`` grouped by service folds the facets into one row per service
+    (50,000 rows instead of 390,000 for the benchmark's offer); the territory is a sub-query on
+    the services, so the covering (service, facet, value) index is read without joins. The rows
+    are read with a plain cursor: the ORM would run a converter on every value.
+    """
+    masks, widths = {}, []
+    for index, (facet, values) in enumerate(groups):
+        masks |= _masks(facet, values, f"m{index}_")
+        widths += [min(MASK_BITS, len(values) - start) for start in range(0, len(values), MASK_BITS)]
+    services = Service.objects.in_territory(territory).order_by().values("pk")
+    queryset = (
+        ServiceFacet.objects.filter(service_id__in=services, facet__in=[str(f) for f, _ in groups])
+        .order_by()
+        .values("service_id")
+        .annotate(**masks)
+        .order_by("service_id")
+        .values_list("service_id", *masks)
+    )
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall(), widths
+
+
+def _bits(rows: list[tuple], first: int, widths: list[int]) -> np.ndarray:
+    """Unpack the mask columns ``first``, ``first + 1``… of ``widths`` bits into a boolean matrix."""
+    result = np.zeros((len(rows), sum(widths)), dtype=bool)
+    start = 0
+    for column, width in enumerate(widths, start=first):
+        masks = np.fromiter((int(row[column] or 0) for row in rows), dtype=np.int64, count=len(rows))
         result[:, start : start + width] = (masks[:, None] >> np.arange(width, dtype=np.int64)) & 1 == 1
+        start += width
     return result
 
 
@@ -227,32 +303,19 @@ def _load(territory, categories: list[str], qpv_codes: list[str], zone_values: l
     """Per service: its categories, the QPV it is delivered in, the zone codes it names, as
     boolean matrices (one row per service id, sorted); and its located places.
 
-    Two queries whatever the size. The facets are folded into bit masks by SQL (``SUM(CASE …)``
-    grouped by service: one row per service instead of one per facet), and the territory is a
-    sub-query, so the covering (service, facet, value) index is read once without joins.
+    Three queries whatever the size: the facets folded into bit masks (``_facet_masks``: one row
+    per service instead of one per facet), the services' points, the sites' points.
     """
-    services = Service.objects.in_territory(territory).order_by().values("pk")
-    masks = {
-        **_masks(Facet.CATEGORY, categories, "c"),
-        **_masks(Facet.QPV, qpv_codes, "q"),
-        **_masks(Facet.ZONE, zone_values, "z"),
-    }
-    rows = list(
-        ServiceFacet.objects.filter(
-            service_id__in=services, facet__in=[Facet.CATEGORY, Facet.QPV, Facet.ZONE]
-        )
-        .order_by()
-        .values("service_id")
-        .annotate(**masks)
-        .order_by("service_id")
-        .values_list("service_id", *masks)
-    )
+    groups = [(Facet.CATEGORY, categories), (Facet.QPV, qpv_codes), (Facet.ZONE, zone_values)]
+    rows, widths = _facet_masks(territory, groups)
     ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-    chunks = [math.ceil(len(v) / MASK_BITS) for v in (categories, qpv_codes, zone_values)]
-    by_category = _bits(rows, 1, len(categories))
-    in_qpv = _bits(rows, 1 + chunks[0], len(qpv_codes))
-    named = _bits(rows, 1 + chunks[0] + chunks[1], len(zone_values))
+    per_group = [math.ceil(len(values) / MASK_BITS) for _, values in groups]
+    first = [1, 1 + per_group[0], 1 + per_group[0] + per_group[1]]
+    by_category, in_qpv, named = (
+        _bits(rows, first[g], widths[first[g] - 1 : first[g] - 1 + per_group[g]]) for g in range(3)
+    )
 
+    services = Service.objects.in_territory(territory).order_by().values("pk")
     own = (
         Service.objects.in_territory(territory)
         .order_by()
@@ -312,7 +375,9 @@ def coverage_matrix(territory, walking_m: int | None = None) -> CoverageMatrix:
         at, lons, lats = at[known], located[known, 1], located[known, 2]
         for code, j in qpv_index.items():
             if outlines.get(code):
-                rules[RULE_WALKING][at[_within_walking(outlines[code], lons, lats, walking_m)], j] = True
+                rules[RULE_WALKING][
+                    at[_within_walking(outlines[code], lons, lats, walking_m, key=code)], j
+                ] = True
 
         # Rule 3: the zone d'éligibilité names a code that includes a commune of the QPV.
         includes = np.array([[code in zone for zone in zones] for code in zone_values], dtype=np.float32)

@@ -196,3 +196,25 @@ def test_bit_masks_split_into_several_columns(gpsea, offer, monkeypatch):
         (r.qpv_code, [(c.total, c.in_qpv, c.walking, c.zone) for c in r.cells])
         for r in coverage_matrix(gpsea).rows
     ] == expected
+
+
+def test_within_walking_is_exact_near_the_limit():
+    """Points scattered around the outline: the widened outlines never replace the exact distance."""
+    import shapely
+    import shapely.geometry
+
+    from cite_emploi.partners.coverage import _project
+
+    outline = QPV.objects.get(code=B, geography_year=2024).geometry
+    geometry = shapely.geometry.shape(outline)
+    lon0, lat0 = geometry.centroid.x, geometry.centroid.y
+    rng = np.random.default_rng(3)
+    lons = lon0 + rng.uniform(-0.03, 0.03, 5000)
+    lats = lat0 + rng.uniform(-0.02, 0.02, 5000)
+    projected = shapely.transform(
+        geometry, lambda xy: np.column_stack(_project(xy[:, 0], xy[:, 1], lon0, lat0))
+    )
+    xs, ys = _project(lons, lats, lon0, lat0)
+    exact = shapely.distance(projected, shapely.points(xs, ys))
+    for metres in (300, 1000):
+        assert (_within_walking(outline, lons, lats, metres) == (exact <= metres)).all()
