@@ -18,25 +18,8 @@ from cite_emploi.partners.search import (
     words,
 )
 from tests.partners.factories import OrganisationFactory, located_site, saved_service, saved_service_at
-from tests.territory.fake_geocoder import FakeGeocoder
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def address_api():
-    server = FakeGeocoder().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def fake_geocoder(address_api, settings):
-    """The fake address API of tests/territory, as ``settings.GEOCODER``."""
-    address_api.reset()
-    settings.GEOCODER = {"URL": address_api.url, "TIMEOUT": 1.0, "RETRIES": 0, "BACKOFF": 0.0}
-    yield address_api
-    address_api.reset()
 
 
 EMPLOI = "trouver-un-emploi--faire-des-candidatures-spontanees"
