@@ -21,7 +21,7 @@ Writes are batched here rather than going through ``services.save_service`` one 
 50,000-service file must import in under a minute), but they apply the same rules: the same
 validation functions, the locator's answers applied as ``services.locate`` does, the official
 quality score (``data_inclusion.score_of`` on the validated record, which holds the values stored:
-what ``quality`` computes) and the facets through ``services._facets``. An import is audited once,
+what ``quality`` computes) and the facets through ``services.facets_for``. An import is audited once,
 with its counts, rather than once per record.
 """
 
@@ -1338,7 +1338,7 @@ class _Importer:
     def _save_services(self, items: list[Service], fields: list[str]) -> None:
         new = [s for s in items if s.pk is None]
         old = [s for s in items if s.pk is not None]
-        facets = {id(s): partner_services._facets(s) for s in items}
+        facets = {id(s): partner_services.facets_for(s) for s in items}
         _insert_services(new)
         Service.objects.bulk_update(old, fields, batch_size=BATCH_SIZE)
         ServiceFacet.objects.filter(service__in=old).delete()

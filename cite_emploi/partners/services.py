@@ -78,10 +78,14 @@ def save_organisation(org: Organisation, *, by=None) -> Organisation:
 def save_site(site: Site, *, by=None) -> Site:
     locate(site)
     site.save()
+    # A service delivered here is searched by this place's commune and QPV: keep its facets true.
+    for service in site.services.select_related("commune", "qpv"):
+        sync_facets(service)
     return site
 
 
-def _facets(service: Service) -> set[tuple[str, str]]:
+def facets_for(service: Service) -> set[tuple[str, str]]:
+    """The searchable values of a service and of the places it is delivered at."""
     F = ServiceFacet.Facet
     values = {(F.THEMATIQUE, t) for t in service.thematiques}
     values |= {(F.CATEGORY, enums.category_of(t)) for t in service.thematiques}
@@ -100,7 +104,7 @@ def _facets(service: Service) -> set[tuple[str, str]]:
 
 
 def sync_facets(service: Service) -> None:
-    wanted = _facets(service)
+    wanted = facets_for(service)
     have = set(service.facets.values_list("facet", "value"))
     ServiceFacet.objects.bulk_create(
         [ServiceFacet(service=service, facet=f, value=v) for f, v in wanted - have], batch_size=500

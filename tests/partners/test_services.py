@@ -47,6 +47,20 @@ def test_facets_follow_edits(db):
     assert values == {"seniors"}
 
 
+def test_moving_a_site_moves_the_facets_of_its_services(db):
+    from cite_emploi.partners.models import Site
+
+    org = OrganisationFactory()
+    lon, lat = point_in("QN09405M")
+    site = services.save_site(Site(organisation=org, name="Permanence", longitude=lon, latitude=lat))
+    service = services.save_service(ServiceFactory.build(organisation=org), sites=[site])
+    assert ("qpv", "QN09405M") in set(service.facets.values_list("facet", "value"))
+    site.longitude, site.latitude = point_in("QN09404M")
+    services.save_site(site)
+    facets = set(service.facets.values_list("facet", "value"))
+    assert ("qpv", "QN09404M") in facets and ("qpv", "QN09405M") not in facets
+
+
 def test_unknown_enumeration_values_are_refused_in_french(db):
     service = ServiceFactory.build(organisation=OrganisationFactory(), thematiques=["n-importe-quoi"])
     with pytest.raises(ValidationError) as error:
