@@ -54,17 +54,29 @@ class ReferenceReport:
 
 
 def sync_table(
-    model: type[models.Model], key: str, rows: Iterable[dict], *, fields: list[str]
+    model: type[models.Model], key: str | tuple[str, ...], rows: Iterable[dict], *, fields: list[str]
 ) -> tuple[TableReport, dict]:
-    """Make ``model`` hold ``rows`` (matched on ``key``); write only what differs. Returns the objects by key."""
-    existing = {getattr(o, key): o for o in model.objects.all()}
+    """Make ``model`` hold ``rows`` (matched on ``key``, one field or several); write only what differs.
+
+    Returns the objects by key.
+    """
+    names = (key,) if isinstance(key, str) else key
+
+    def key_of(item, get) -> tuple:
+        return tuple(get(item, n) for n in names)
+
+    def by_key() -> dict:
+        return {key_of(o, getattr): o for o in model.objects.all()}
+
+    existing = by_key()
     report, to_create, to_update = TableReport(), [], []
     for row in rows:
-        obj = existing.get(row[key])
+        row_key = key_of(row, dict.__getitem__)
+        obj = existing.get(row_key)
         if obj is None:
             obj = model(**row)
             to_create.append(obj)
-            existing[row[key]] = obj
+            existing[row_key] = obj
         elif any(getattr(obj, f) != row[f] for f in fields):
             for f in fields:
                 setattr(obj, f, row[f])
@@ -76,7 +88,9 @@ def sync_table(
         model.objects.bulk_update(to_update, fields, batch_size=500)
     report.created, report.updated = len(to_create), len(to_update)
     if to_create and not all(o.pk for o in to_create):
-        existing = {getattr(o, key): o for o in model.objects.all()}
+        existing = by_key()
+    if isinstance(key, str):
+        return report, {k[0]: o for k, o in existing.items()}
     return report, existing
 
 
@@ -170,32 +184,13 @@ def _load_naf(report: ReferenceReport) -> None:
         NafActivity, "code", rows, fields=["level", "section", "label", "short_label"]
     )
     pairs = [
-        {
-            "key": (r["naf_division"], r["code_rome"]),
-            "naf_division": r["naf_division"],
-            "rome_code": r["code_rome"],
-            "label": r["libelle_metier"],
-        }
+        {"naf_division": r["naf_division"], "rome_code": r["code_rome"], "label": r["libelle_metier"]}
         for r in reference.read_csv(reference.NAF_ROME_FILE)
         if r["code_rome"]
     ]
-    existing = {(o.naf_division, o.rome_code): o for o in NafDivisionOccupation.objects.all()}
-    table = TableReport()
-    to_create, to_update = [], []
-    for p in pairs:
-        key = p.pop("key")
-        obj = existing.get(key)
-        if obj is None:
-            to_create.append(NafDivisionOccupation(**p))
-        elif obj.label != p["label"]:
-            obj.label = p["label"]
-            to_update.append(obj)
-        else:
-            table.unchanged += 1
-    NafDivisionOccupation.objects.bulk_create(to_create, batch_size=500)
-    NafDivisionOccupation.objects.bulk_update(to_update, ["label"], batch_size=500)
-    table.created, table.updated = len(to_create), len(to_update)
-    report.tables["Métiers par division NAF"] = table
+    report.tables["Métiers par division NAF"], _ = sync_table(
+        NafDivisionOccupation, ("naf_division", "rome_code"), pairs, fields=["label"]
+    )
 
 
 def _set_m2m(manager, wanted: set[int], table: TableReport) -> None:
