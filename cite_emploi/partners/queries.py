@@ -9,9 +9,12 @@ from django.shortcuts import get_object_or_404
 from .models import Organisation, Partnership, Service
 from .services import stale_before
 
+# Outlines weigh kilobytes per row and no list or detail page draws them from here.
+OUTLINES = ("commune__geometry", "qpv__geometry")
+
 
 def organisations(territory):
-    return Organisation.objects.in_territory(territory).select_related("commune", "qpv")
+    return Organisation.objects.in_territory(territory).select_related("commune", "qpv").defer(*OUTLINES)
 
 
 def organisation_list(territory, *, kind: str = "", q: str = ""):
@@ -33,7 +36,11 @@ def get_organisation(territory, pk: int) -> Organisation:
 
 
 def services(territory):
-    return Service.objects.in_territory(territory).select_related("organisation", "commune", "qpv")
+    return (
+        Service.objects.in_territory(territory)
+        .select_related("organisation", "commune", "qpv")
+        .defer(*OUTLINES)
+    )
 
 
 def get_service(territory, pk: int) -> Service:
