@@ -421,26 +421,14 @@ def cohort_list(request):
 
 def _cohort_form_page(request, form, cohort=None):
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+        fields = {k: form.cleaned_data[k] for k in ("name", "entry_on", "exit_on")}
         try:
             if cohort is None:
                 cohort = reviews.create_cohort(
-                    request.scope.territory,
-                    by=request.user,
-                    name=data["name"],
-                    entry_on=data["entry_on"],
-                    exit_on=data["exit_on"],
-                    request=request,
+                    request.scope.territory, by=request.user, request=request, **fields
                 )
             else:
-                reviews.update_cohort(
-                    cohort,
-                    by=request.user,
-                    name=data["name"],
-                    entry_on=data["entry_on"],
-                    exit_on=data["exit_on"],
-                    request=request,
-                )
+                reviews.update_cohort(cohort, by=request.user, request=request, **fields)
         except services.FollowUpError as error:
             form.add_error(None, error.message)
         else:
@@ -547,26 +535,14 @@ def review_list(request):
 
 def _review_form_page(request, form, review=None):
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+        fields = {k: form.cleaned_data[k] for k in ("title", "held_on", "organisations")}
         try:
             if review is None:
                 review = reviews.create_review(
-                    request.scope.territory,
-                    by=request.user,
-                    title=data["title"],
-                    held_on=data["held_on"],
-                    organisations=data["organisations"],
-                    request=request,
+                    request.scope.territory, by=request.user, request=request, **fields
                 )
             else:
-                reviews.update_review(
-                    review,
-                    by=request.user,
-                    title=data["title"],
-                    held_on=data["held_on"],
-                    organisations=data["organisations"],
-                    request=request,
-                )
+                reviews.update_review(review, by=request.user, request=request, **fields)
         except services.FollowUpError as error:
             form.add_error(None, error.message)
         else:
