@@ -21,11 +21,6 @@ from cite_emploi.followup.models import (
 from cite_emploi.territory.models import QPV, Commune, RomeAppellation
 from tests.accounts.factories import MembershipFactory, member
 from tests.followup.factories import add_member, followed_by, organisation_of
-from tests.territory import conftest as territory_fixtures
-
-# The fake address API of the territory tests, as fixtures of this module.
-fake_geocoder_server = territory_fixtures.fake_geocoder_server
-fake_geocoder = territory_fixtures.fake_geocoder
 
 IDENTITY = {"first_name": "Éloïse", "last_name": "Dupont", "birth_date": date(1990, 5, 17), "sex": "F"}
 
