@@ -12,6 +12,14 @@ def django_db_setup(django_db_setup, django_db_blocker):
         load_reference()
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: rolled-back rows may come back with the same ids."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def gpsea(db):
     from cite_emploi.territory.models import Territory

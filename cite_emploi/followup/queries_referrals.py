@@ -17,12 +17,12 @@ The answer time (sent → accepted or refused) is an aggregate, under statistica
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from cite_emploi.core.secrecy import secrecy_threshold
 from cite_emploi.partners.models import Organisation
 
 from . import access, queries
@@ -155,10 +155,6 @@ def due_for_expiry(now: datetime | None = None) -> QuerySet[Referral]:
 
 
 # --- answer time (an aggregate, under statistical secrecy) ---------------------------------------
-
-
-def secrecy_threshold() -> int:
-    return int(getattr(settings, "SECRECY_THRESHOLD", 5))
 
 
 def duration_label(value: timedelta | None) -> str:

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from cite_emploi.core.secrecy import secrecy_threshold
+
 from . import access
 from .models import Beneficiary, CaseReview, CaseReviewItem, Cohort, FollowUp, FollowUpMember
-from .queries_referrals import secrecy_threshold
 
 
 def _professional(scope) -> bool:

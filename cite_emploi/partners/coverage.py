@@ -273,7 +273,7 @@ def _facet_masks(territory, groups: list[tuple[str, list[str]]]) -> tuple[list[t
     for index, (facet, values) in enumerate(groups):
         masks |= _masks(facet, values, f"m{index}_")
         widths += [min(MASK_BITS, len(values) - start) for start in range(0, len(values), MASK_BITS)]
-    services = Service.objects.in_territory(territory).order_by().values("pk")
+    services = Service.objects.scanning_territory(territory).order_by().values("pk")
     queryset = (
         ServiceFacet.objects.filter(service_id__in=services, facet__in=[str(f) for f, _ in groups])
         .order_by()
@@ -315,9 +315,9 @@ def _load(territory, categories: list[str], qpv_codes: list[str], zone_values: l
         _bits(rows, first[g], widths[first[g] - 1 : first[g] - 1 + per_group[g]]) for g in range(3)
     )
 
-    services = Service.objects.in_territory(territory).order_by().values("pk")
+    services = Service.objects.scanning_territory(territory).order_by().values("pk")
     own = (
-        Service.objects.in_territory(territory)
+        Service.objects.scanning_territory(territory)
         .order_by()
         .filter(longitude__isnull=False, latitude__isnull=False)
         .values_list("pk", "longitude", "latitude")

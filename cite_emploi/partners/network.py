@@ -1,7 +1,7 @@
 """The partnership network of a territory: who works with whom, drawn on the server as SVG.
 
 Edges are the partnerships declared between organisations (``Partnership``, in force today),
-plus, later, the referral flows counted automatically (see ``referral_flows``). Nodes are the
+plus the referral flows counted from the referrals themselves (see ``referral_flows``). Nodes are the
 organisations that take part in at least one edge, placed on a circle grouped by kind (then by
 name), so the same data always gives the same drawing. No JavaScript: the SVG is rendered by a
 template and serves the page and a PDF alike, with its data table beside it.
@@ -14,9 +14,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Q
+from django.apps import apps
+from django.db.models import Count, F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
+
+from cite_emploi.core.secrecy import secrecy_threshold
 
 from .models import Organisation, OrganisationKind, Partnership
 
@@ -67,15 +70,27 @@ class Flow:
 
 
 def referral_flows(territory, since: date | None = None) -> list[Flow]:
-    """Referral counts between organisations of ``territory``: none until referrals exist.
+    """Referrals sent between two organisations of ``territory`` (optionally since a date).
 
-    Plug point: the ``followup`` app (to the right of ``partners`` in the import order) will hold
-    ``Referral``. Counting will be done here through the ORM only — ``apps.get_model("followup",
-    "Referral")`` grouped by the sending and the receiving organisation (``service__organisation``),
-    optionally since a date — so ``partners`` never imports ``followup``. Until then the network
-    shows the declared partnerships alone.
+    Every referral that left its draft counts, whatever came of it. A flow is an aggregate: below
+    ``settings.SECRECY_THRESHOLD`` referrals it is left out (statistical secrecy), as are the
+    referrals inside one organisation. ``Referral`` belongs to ``followup``, to the right of
+    ``partners`` in the import order: it is reached through the app registry.
     """
-    return []
+    referral = apps.get_model("followup", "Referral")
+    sent = referral.objects.filter(
+        sender_organisation__territory=territory, receiving_organisation__territory=territory
+    ).exclude(status=referral.Status.DRAFT)
+    if since is not None:
+        sent = sent.filter(sent_at__date__gte=since)
+    rows = (
+        sent.exclude(sender_organisation=F("receiving_organisation"))
+        .values_list("sender_organisation_id", "receiving_organisation_id")
+        .annotate(n=Count("pk"))
+        .order_by("sender_organisation_id", "receiving_organisation_id")
+    )
+    threshold = secrecy_threshold()
+    return [Flow(source, target, n) for source, target, n in rows if n >= threshold]
 
 
 @dataclass
@@ -135,7 +150,7 @@ def partnerships(territory, kinds: tuple[str, ...] = (), today: date | None = No
 
 
 def build_network(territory, kinds: tuple[str, ...] = (), flows: list[Flow] | None = None) -> Network:
-    """Nodes, edges and layout of the network (three queries whatever its size)."""
+    """Nodes, edges and layout of the network (three queries whatever its size: flows, organisations, partnerships)."""
     flows = referral_flows(territory) if flows is None else flows
     organisations = {o.pk: o for o in Organisation.objects.in_territory(territory).order_by("name", "pk")}
     order = {value: i for i, value in enumerate(OrganisationKind.values)}

@@ -60,6 +60,7 @@ from . import legacy
 from . import services as partner_services
 from .data_inclusion import FIELD_LABELS, SERVICE_FIELDS, STRUCTURE_FIELDS, score_of, validate_record
 from .models import Organisation, OrganisationKind, Service, ServiceFacet
+from .text import service_search_text
 
 STRUCTURE = "structure"
 SERVICE = "service"
@@ -1339,8 +1340,10 @@ class _Importer:
         new = [s for s in items if s.pk is None]
         old = [s for s in items if s.pk is not None]
         facets = {id(s): partner_services.facets_for(s) for s in items}
+        for service in items:  # what Service.save would do; the bulk paths bypass it
+            service.search_text = service_search_text(service.name, service.description)
         _insert_services(new)
-        Service.objects.bulk_update(old, fields, batch_size=BATCH_SIZE)
+        Service.objects.bulk_update(old, [*fields, "search_text"], batch_size=BATCH_SIZE)
         ServiceFacet.objects.filter(service__in=old).delete()
         _insert_facets([(s.pk, f, v) for s in items for f, v in facets[id(s)]])
 

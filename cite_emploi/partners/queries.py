@@ -3,12 +3,18 @@
 Everything is scoped by territory: an object of another territory is simply not found (404).
 """
 
-from django.db.models import Count, Q
+from django.core.cache import cache
+from django.db.models import Count, Max, Q, Sum
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from .models import Organisation, Partnership, Service
+from cite_emploi.territory.models import PerimeterArea
+
+from .models import Organisation, Partnership, Service, ServiceFacet, Site
 from .services import stale_before
 
+# The coverage matrix is also computed again whenever the offer's stamp changes.
+COVERAGE_CACHE_SECONDS = 24 * 3600
 # Outlines weigh kilobytes per row and no list or detail page draws them from here.
 OUTLINES = ("commune__geometry", "qpv__geometry")
 
@@ -92,7 +98,39 @@ def coverage_matrix(territory, walking_m: int | None = None):
 
     Three rules (delivered in the QPV, within walking distance, eligibility zone): see coverage.py.
     ``matrix.gaps()`` lists the empty cells, « besoins potentiellement non couverts ».
+
+    The matrix is kept in the cache under the offer's stamp (``offer_stamp``): the page is
+    computed again as soon as anything it depends on changes, and served from the cache otherwise.
     """
     from .coverage import coverage_matrix as compute
+    from .coverage import walking_meters
 
-    return compute(territory, walking_m=walking_m)
+    walking_m = walking_meters() if walking_m is None else int(walking_m)
+    key = f"coverage:{territory.pk}:{walking_m}:{offer_stamp(territory)}"
+    matrix = cache.get(key)
+    if matrix is None:
+        matrix = compute(territory, walking_m=walking_m)
+        cache.set(key, matrix, COVERAGE_CACHE_SECONDS)
+    return matrix
+
+
+def offer_stamp(territory) -> str:
+    """A value that changes whenever the coverage of ``territory`` may change.
+
+    Coverage reads the facets (rewritten, with new ids, by every save of a service and every move
+    of a site), the services' and sites' points, the links between them and the perimeter. Any
+    change to these moves one of the figures below: the newest facet id, the count and last
+    modification of the territory's services, the counts of its sites and links, the perimeter's
+    pairs. A few small aggregate queries, against about half a second for the matrix itself.
+    """
+    services = Service.objects.in_territory(territory).aggregate(n=Count("*"), last=Max("modified_at"))
+    sites = Site.objects.filter(organisation__territory=territory).aggregate(
+        n=Count("pk"), points=Sum(Coalesce("longitude", 0.0) + Coalesce("latitude", 0.0))
+    )
+    links = Service.sites.through.objects.filter(site__organisation__territory=territory).count()
+    areas = PerimeterArea.objects.filter(
+        perimeter__territory=territory, perimeter__is_current=True
+    ).aggregate(n=Count("pk"), last=Max("pk"))
+    newest_facet = ServiceFacet.objects.aggregate(last=Max("pk"))["last"]
+    last = services["last"].isoformat() if services["last"] else "-"
+    return f"{services['n']}.{last}.{sites['n']}.{sites['points']}.{links}.{areas['n']}.{areas['last']}.{newest_facet}"

@@ -18,24 +18,21 @@ Rules of the catalogue
   the places inside the bounding box of the circle; the exact great-circle (haversine) distance is
   then computed with numpy and the results are sorted by it. Services without any located place
   (remote only) cannot be found by distance.
-* Free text: every word must appear in the name, the description or the organisation's name,
-  whatever the accents and the case. The typed words are folded (no accents, lower case) and each
-  letter becomes a character class of its accented and upper-case forms, e.g. ``creteil`` →
-  ``[cçCÇ][rR][eéèêëEÉÈÊË]…``: a regular expression both engines run alike, PostgreSQL with its
-  ``~`` operator, SQLite with the ``REGEXP`` function Django registers (Python's ``re``). No
-  extension (``unaccent``) nor stored folded copy of the text is needed. On SQLite a ``LIKE`` on
-  the word's plain letters (``%r_t__l%``) runs first, in C, so that the regular expression only
-  checks the candidates (see ``like_prefilter``). Limits: ligatures (« œ » typed « oe ») and
-  text stored in decomposed Unicode are not matched; no ranking by relevance (results stay in
-  alphabetical order). A GLOB with the same classes was tried first: SQLite parses a class again
-  at every position of the text, several times slower when the word starts with a vowel.
+* Free text: every word must appear in the service's name or description, or in its
+  organisation's name, whatever the accents and the case. Services keep a folded copy of their
+  name and description (``search_text``, see ``text.py``); the typed words are folded the same
+  way, so a word is one ``LIKE '%word%'`` that both engines run in C over plain text. The
+  organisations' names (a few hundred) are matched by a regular expression of character classes
+  (``creteil`` → ``[cçCÇ][rR][eéèêëEÉÈÊË]…``, PostgreSQL's ``~``, SQLite's ``REGEXP``) in a
+  sub-query. Limits: no ranking by relevance (results stay in alphabetical order). ADR 0005 says
+  why a stored folded copy replaced the regular expression over every description.
+* Order and pages: by name then id, through the ``(name, id)`` index, so a page of a broad search
+  reads its 20 rows and stops; the count is a separate ``COUNT``.
 """
 
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
 from dataclasses import dataclass
 from itertools import chain
 
@@ -44,16 +41,18 @@ from django.db.models import BooleanField, F, Func, Q, QuerySet
 
 from . import enums
 from .models import Organisation, Service, ServiceFacet, Site
+from .text import words
 
 Facet = ServiceFacet.Facet
 
 EARTH_RADIUS_M = 6_371_008.8
 METRES_PER_DEGREE_LAT = EARTH_RADIUS_M * math.pi / 180  # on the sphere of ``haversine_m``
-MAX_WORDS = 8
 DEFAULT_RADIUS_M = 2000
 MAX_RADIUS_M = 50_000
 # Beyond this, the map shows the first places and says it is truncated.
 MAX_MAP_PLACES = 3000
+# Longest list of ids sent as query parameters (SQLite allows 32,766 per statement).
+MAX_ID_LIST = 10_000
 # Outlines a page never shows: read with every row, they would weigh more than the rows.
 HEAVY_COLUMNS = ("commune__geometry", "qpv__geometry", "organisation__description")
 
@@ -70,17 +69,6 @@ _VARIANTS = {
     "u": "uùûüú",
     "y": "yÿý",
 }
-
-
-def fold(text: str) -> str:
-    """Lower case without accents: « Créteil » → « creteil »."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("œ", "oe").replace("æ", "ae"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
-def words(text: str) -> list[str]:
-    """The searchable words of a query (letters and digits), folded, at most ``MAX_WORDS``."""
-    return re.findall(r"[^\W_]+", fold(text or ""))[:MAX_WORDS]
 
 
 def _letter_class(char: str) -> str:
@@ -133,6 +121,16 @@ class ContainsWord(Func):
         if connection.vendor == "postgresql":
             return f"({column} ~ %s)", (*params, self.pattern)
         return connection.ops.regex_lookup("regex") % (column, "%s"), (*params, self.pattern)
+
+
+def service_text_filter(text: str) -> Q:
+    """Every word of ``text`` in the service's folded name and description or its organisation's
+    name; an empty Q when there is no word."""
+    condition = Q()
+    for word in words(text):
+        named = Organisation.objects.filter(ContainsWord("name", word)).values("pk")
+        condition &= Q(search_text__contains=word) | Q(organisation_id__in=named)
+    return condition
 
 
 def text_filter(text: str, columns: tuple[str, ...]) -> Q:
@@ -271,7 +269,7 @@ def filter_services(queryset: QuerySet, f: ServiceFilters) -> QuerySet:
     if f.fees:
         queryset = queryset.filter(fees__in=f.fees)
     if f.q:
-        queryset = queryset.filter(text_filter(f.q, ("name", "description", "organisation__name")))
+        queryset = queryset.filter(service_text_filter(f.q))
     return queryset
 
 
@@ -290,9 +288,10 @@ class ServiceSearch:
     """The matching services, in order: by distance when an origin is given, by name otherwise.
 
     Behaves as a sequence (``count()``, ``len()``, slices), so Django's Paginator and
-    django-ninja's pagination page through it. A page costs two narrow queries whatever its
-    size: the ordered ids of every result (SQL sorts names and ids only, and the filters run
-    once), then the page's rows in full.
+    django-ninja's pagination page through it. By name, a page is a ``COUNT`` and the page's ids
+    read along the ``(name, id)`` index (``LIMIT``: a broad search stops after its rows), then the
+    page's rows in full. By distance, the places within the circle are read once and sorted in
+    numpy; the count and the pages come from that order.
     """
 
     def __init__(self, queryset: QuerySet, filters: ServiceFilters, rows: QuerySet):
@@ -301,21 +300,18 @@ class ServiceSearch:
         self.rows = rows  # how a page's services are read (related objects, deferred columns)
         self.distances: dict[int, float] | None = None
         self._ordered_ids: list[int] | None = None
+        self._count: int | None = None
         if filters.origin is not None:
             ids, _, _, _, distances = self._nearest_places()
             self._ordered_ids = ids.tolist()
             self.distances = dict(zip(self._ordered_ids, distances.tolist(), strict=True))
 
-    @property
-    def ordered_ids(self) -> list[int]:
-        """Every matching id in order, read once: the count and any page come from it, so the
-        filters run once per search (one scan) rather than once for the count, once for the page."""
-        if self._ordered_ids is None:
-            self._ordered_ids = list(self.queryset.values_list("pk", flat=True))
-        return self._ordered_ids
-
     def count(self) -> int:
-        return len(self.ordered_ids)
+        if self._ordered_ids is not None:
+            return len(self._ordered_ids)
+        if self._count is None:
+            self._count = self.queryset.count()
+        return self._count
 
     def __len__(self) -> int:
         return self.count()
@@ -326,7 +322,12 @@ class ServiceSearch:
             if not rows:
                 raise IndexError(index)
             return rows[0]
-        ids = self.ordered_ids[index]
+        if self._ordered_ids is not None:
+            ids = self._ordered_ids[index]
+        elif (index.start or 0) < 0 or (index.stop or 0) < 0 or index.step not in (None, 1):
+            ids = list(self.queryset.values_list("pk", flat=True))[index]
+        else:
+            ids = list(self.queryset.values_list("pk", flat=True)[index])
         by_id = self.rows.in_bulk(ids)
         rows = [by_id[pk] for pk in ids if pk in by_id]
         for row in rows:
@@ -336,24 +337,38 @@ class ServiceSearch:
     def _located(self, box=None):
         """Arrays (service id, lon, lat) and site names of the located places of the results."""
         own = self.queryset.order_by().filter(longitude__isnull=False, latitude__isnull=False)
-        sites = Service.sites.through.objects.filter(
-            service__in=self.queryset.order_by().values("pk"),
-            site__longitude__isnull=False,
-            site__latitude__isnull=False,
-        )
         if box is not None:
             (lon_min, lon_max), (lat_min, lat_max) = box
             own = own.filter(longitude__range=(lon_min, lon_max), latitude__range=(lat_min, lat_max))
-            sites = sites.filter(
-                site__longitude__range=(lon_min, lon_max), site__latitude__range=(lat_min, lat_max)
-            )
         rows = list(own.values_list("pk", "longitude", "latitude"))
-        at_sites = list(sites.values_list("service_id", "site__longitude", "site__latitude", "site__name"))
+        at_sites = self._at_sites(box)
         n = len(rows) + len(at_sites)
         ids = np.fromiter(chain((r[0] for r in rows), (r[0] for r in at_sites)), dtype=np.int64, count=n)
         lons = np.fromiter(chain((r[1] for r in rows), (r[1] for r in at_sites)), dtype=np.float64, count=n)
         lats = np.fromiter(chain((r[2] for r in rows), (r[2] for r in at_sites)), dtype=np.float64, count=n)
         return ids, lons, lats, [""] * len(rows) + [r[3] for r in at_sites]
+
+    def _at_sites(self, box) -> list[tuple]:
+        """(service id, lon, lat, site name) of the results delivered at a located site (in ``box``).
+
+        With a box, the few sites inside it come first, then their services are checked against
+        the filters by id: the filters do not run over every service a second time.
+        """
+        links = Service.sites.through.objects.filter(
+            site__longitude__isnull=False, site__latitude__isnull=False
+        ).values_list("service_id", "site__longitude", "site__latitude", "site__name")
+        if box is None:
+            return list(links.filter(service__in=self.queryset.order_by().values("pk")))
+        (lon_min, lon_max), (lat_min, lat_max) = box
+        near = list(
+            links.filter(site__longitude__range=(lon_min, lon_max), site__latitude__range=(lat_min, lat_max))
+        )
+        candidates = {row[0] for row in near}
+        if len(candidates) > MAX_ID_LIST:
+            kept = set(self.queryset.order_by().values_list("pk", flat=True))
+        else:
+            kept = set(self.queryset.order_by().filter(pk__in=candidates).values_list("pk", flat=True))
+        return [row for row in near if row[0] in kept]
 
     def _places_within(self):
         """The places within the radius of the origin, nearest first, with their distance."""
@@ -399,7 +414,7 @@ class ServiceSearch:
 
 def search_services(territory, filters: ServiceFilters) -> ServiceSearch:
     """The catalogue: services of ``territory`` matching ``filters``."""
-    scoped = Service.objects.in_territory(territory)
+    scoped = Service.objects.scanning_territory(territory)
     rows = scoped.select_related("organisation", "commune", "qpv").defer(*HEAVY_COLUMNS)
     return ServiceSearch(filter_services(scoped.order_by("name", "pk"), filters), filters, rows)
 

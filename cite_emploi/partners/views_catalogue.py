@@ -16,6 +16,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 
 from cite_emploi.accounts.permissions import require_role
+from cite_emploi.core.secrecy import secrecy_threshold
 
 from . import coverage as coverage_rules
 from . import directory, enums, queries
@@ -295,6 +296,7 @@ def network(request):
             "svg": network_graph.render_svg(graph),
             "kinds": kinds,
             "chosen": chosen,
+            "secrecy_threshold": secrecy_threshold(),
         },
     )
 

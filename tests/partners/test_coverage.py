@@ -218,3 +218,49 @@ def test_within_walking_is_exact_near_the_limit():
     exact = shapely.distance(projected, shapely.points(xs, ys))
     for metres in (300, 1000):
         assert (_within_walking(outline, lons, lats, metres) == (exact <= metres)).all()
+
+
+def test_the_page_reads_the_matrix_from_the_cache_until_the_offer_changes(gpsea, offer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as computed:
+        first = queries.coverage_matrix(gpsea)
+    with CaptureQueriesContext(connection) as cached:
+        again = queries.coverage_matrix(gpsea)
+    assert len(cached) == 5  # the stamp only
+    assert len(computed) == 5 + 6
+    assert counts(again, B, "trouver-un-emploi") == counts(first, B, "trouver-un-emploi")
+    stamp = queries.offer_stamp(gpsea)
+
+    added = saved_service(name="S10 aux Bleuets", thematiques=[EMPLOI], **at(BLEUETS))
+    assert queries.offer_stamp(gpsea) != stamp
+    assert (
+        counts(queries.coverage_matrix(gpsea), B, "trouver-un-emploi")[0]
+        == counts(first, B, "trouver-un-emploi")[0] + 1
+    )
+
+    stamp = queries.offer_stamp(gpsea)
+    added.delete()
+    assert queries.offer_stamp(gpsea) != stamp
+    assert counts(queries.coverage_matrix(gpsea), B, "trouver-un-emploi") == counts(
+        first, B, "trouver-un-emploi"
+    )
+
+
+def test_moving_a_site_changes_the_stamp(gpsea, offer):
+    from cite_emploi.partners.services import save_site
+
+    site = offer["site_in_f"].sites.get()
+    stamp = queries.offer_stamp(gpsea)
+    site.longitude, site.latitude = BLEUETS
+    save_site(site)
+    assert queries.offer_stamp(gpsea) != stamp
+    assert counts(queries.coverage_matrix(gpsea), B, "trouver-un-emploi")[1] == 2  # S1 and now S5
+
+
+def test_the_walking_distance_is_part_of_the_cache_key(gpsea, offer):
+    near = queries.coverage_matrix(gpsea, walking_m=100)
+    far = queries.coverage_matrix(gpsea, walking_m=3000)
+    assert (near.walking_m, far.walking_m) == (100, 3000)
+    assert counts(far, B, "trouver-un-emploi")[2] > counts(near, B, "trouver-un-emploi")[2]

@@ -81,8 +81,45 @@ def test_layout_is_a_circle_grouped_by_kind_and_deterministic(gpsea, partners):
     assert len(pair) == 2 and pair[0] != pair[1]
 
 
-def test_referral_flows_plug_in(gpsea, partners):
-    assert referral_flows(gpsea) == []  # no referrals yet
+def test_referral_flows_are_counted_from_sent_referrals_under_secrecy(gpsea, other_territory, settings):
+    from cite_emploi.followup.models import Referral
+    from tests.accounts.factories import member
+    from tests.followup.factories import followed_by, organisation_of
+    from tests.partners.factories import saved_service
+
+    settings.SECRECY_THRESHOLD = 3
+    counsellor = member("counsellor", territory=gpsea)
+    sender = organisation_of(counsellor)
+    big, small = OrganisationFactory(name="Reçoit beaucoup"), OrganisationFactory(name="Reçoit peu")
+    elsewhere = OrganisationFactory(territory=other_territory)
+    assert referral_flows(gpsea) == []
+
+    def send(to, status=Referral.Status.SENT, sent_on=date(2026, 3, 2), count=1):
+        service = saved_service(organisation=to) if to.territory_id == gpsea.pk else None
+        for _ in range(count):
+            Referral.objects.create(
+                follow_up=followed_by(counsellor).follow_up,
+                service=service or saved_service(organisation=big),
+                sender=counsellor,
+                sender_organisation=sender,
+                receiving_organisation=to,
+                status=status,
+                sent_at=None if status == Referral.Status.DRAFT else f"{sent_on}T10:00:00+01:00",
+            )
+
+    send(big, count=2)
+    send(big, status=Referral.Status.REFUSED, sent_on=date(2026, 6, 1))
+    send(big, status=Referral.Status.DRAFT, count=3)  # never sent: not a flow
+    send(small, count=2)  # below the threshold
+    send(sender, count=4)  # inside one organisation
+    send(elsewhere, count=4)  # another territory
+    assert referral_flows(gpsea) == [Flow(sender.pk, big.pk, 3)]
+    assert referral_flows(gpsea, since=date(2026, 5, 1)) == []
+    flow = next(e for e in build_network(gpsea).edges if e.kind == FLOW)
+    assert (flow.source.pk, flow.target.name, flow.count) == (sender.pk, "Reçoit beaucoup", 3)
+
+
+def test_referral_flows_are_drawn(gpsea, partners):
     network = build_network(gpsea, flows=[Flow(partners["ml"].pk, partners["asso"].pk, 12)])
     flow = next(e for e in network.edges if e.kind == FLOW)
     assert (flow.source.name, flow.target.name, flow.count) == (
@@ -120,10 +157,10 @@ def test_svg_is_valid_accessible_and_escaped(gpsea, partners):
 
 
 def test_queries_do_not_grow_with_the_network(gpsea, partners, django_assert_num_queries):
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         build_network(gpsea)
     for _ in range(10):
         PartnershipFactory(source=OrganisationFactory(), target=partners["ft"])
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         network = build_network(gpsea)
     assert len(network.edges) == 13

@@ -9,14 +9,13 @@ from cite_emploi.partners.search import (
     OrganisationFilters,
     Origin,
     ServiceFilters,
-    fold,
     haversine_m,
     resolve_origin,
     search_organisations,
     search_services,
     word_pattern,
-    words,
 )
+from cite_emploi.partners.text import fold, words
 from tests.partners.factories import OrganisationFactory, located_site, saved_service, saved_service_at
 
 pytestmark = pytest.mark.django_db
@@ -299,3 +298,40 @@ def test_presence_in_a_qpv_is_the_seat_or_a_permanence(gpsea):
         "Permanence à Chantereine",
         "Siège aux Bleuets",
     ]
+
+
+def test_services_keep_a_folded_copy_of_their_name_and_description(gpsea):
+    service = saved_service(name="Œuvre Émeraude", description="Atelier à CRÉTEIL.")
+    assert service.search_text == "oeuvre emeraude\natelier a creteil."
+    service.description = "Ailleurs."
+    service.save(update_fields=["description"])
+    service.refresh_from_db()
+    assert service.search_text == "oeuvre emeraude\nailleurs."
+    assert names(gpsea, q="oeuvre ailleurs") == ["Œuvre Émeraude"]
+    assert names(gpsea, q="creteil") == []
+
+
+def test_pages_are_read_in_order_with_a_separate_count(gpsea):
+    for name in ["Delta", "alpha", "Charlie", "Bravo", "Echo"]:
+        saved_service(name=name)
+    results = search_services(gpsea, ServiceFilters())
+    assert results.count() == len(results) == 5
+    every = [s.name for s in results[0:10]]
+    assert [s.name for s in results[1:3]] == every[1:3]
+    assert [s.name for s in results[-2:]] == every[-2:]
+    assert results[0].name == every[0]
+    with pytest.raises(IndexError):
+        results[7]
+
+
+def test_distance_checks_the_filters_of_services_found_at_a_site_in_the_box(gpsea):
+    org = OrganisationFactory()
+    site = located_site(org, *BLEUETS)
+    saved_service_at([site], name="Au local", organisation=org, thematiques=[EMPLOI])
+    saved_service_at([site], name="Au local, autre thème", organisation=org, thematiques=[MOBILITE])
+    origin = Origin(*NEAR_BLEUETS, "")
+    found = search_services(
+        gpsea, ServiceFilters(origin=origin, radius_m=1000, categories=("trouver-un-emploi",))
+    )
+    assert [s.name for s in found[0:10]] == ["Au local"]
+    assert round(found[0].distance_m, -1) == 750
