@@ -159,6 +159,9 @@ class FieldError:
 def _french(error: dict) -> str:
     template = ERROR_MESSAGES.get(error["type"], error.get("msg", "valeur invalide"))
     ctx = dict(error.get("ctx") or {})
+    if error["type"] == "value_error" and "reason" in ctx and "error" not in ctx:
+        # The e-mail check (EmailStr) gives its reason in English only.
+        return "adresse électronique invalide : attendu par exemple nom@domaine.fr"
     if "error" in ctx:
         ctx["error"] = str(ctx["error"]).removeprefix("Value error, ")
     try:

@@ -15,6 +15,13 @@ from .models import Organisation, OrganisationKind, Service
 READERS = ("coordinator", "counsellor", "elected", "funder")
 
 
+def beneficiary_param(request) -> int | None:
+    """The person a counsellor is looking for a service for (``?beneficiary=``), carried from the
+    beneficiary's page through the catalogue to the referral form, which checks access to them."""
+    value = request.GET.get("beneficiary", "")
+    return int(value) if value.isdigit() else None
+
+
 def _form_errors_from(error: ValidationError, form) -> None:
     if hasattr(error, "error_dict"):
         for field, errors in error.message_dict.items():
@@ -170,6 +177,9 @@ def service_detail(request, pk):
             "advice": advice,
             "is_stale": queries.is_stale(service),
             "can_edit": services.can_edit(request.scope, service.organisation),
+            # Counsellors orient people from here (the referral form checks the person's follow-up).
+            "can_orient": request.scope.has_role("coordinator", "counsellor"),
+            "for_beneficiary": beneficiary_param(request),
             "labels": {
                 "type": enums.label(service.type) if service.type else "",
                 "fees": enums.label(service.fees) if service.fees else "",

@@ -30,6 +30,7 @@ from .search import (
     search_organisations,
     search_services,
 )
+from .views import beneficiary_param
 
 READERS = ("coordinator", "counsellor", "elected", "funder")
 PAGE_SIZE = 20
@@ -113,6 +114,7 @@ def catalogue(request):
         "origin_problem": problem,
         "radius": distance_label(form.filters().radius_m),
         "map_url": f"{reverse('partners:catalogue_map_json')}?{map_params}",
+        "for_beneficiary": beneficiary_param(request),
     }
     return _render(request, "partners/catalogue/catalogue.html", "partners/catalogue/_results.html", context)
 

@@ -167,3 +167,29 @@ def test_add_site_contact_and_partnership(client, org):
     )
     page = client.get(reverse("partners:organisation", args=[org.pk])).content.decode()
     assert "Permanence Mont-Mesly" in page and "Accueil" in page and "Mission locale test" in page
+
+
+def test_only_coordinators_see_the_link_to_the_import_and_export_of_the_offer(client, org):
+    link = reverse("partners:offer_io")
+    client.force_login(member("coordinator"))
+    assert link in client.get(reverse("partners:organisations")).content.decode()
+    client.force_login(member("counsellor"))
+    assert link not in client.get(reverse("partners:organisations")).content.decode()
+
+
+def test_counsellors_orient_someone_from_the_service_page(client, org):
+    service = saved_service(organisation=org, name="Atelier CV")
+    orient = f"{reverse('followup:referral_create')}?service={service.pk}"
+    client.force_login(member("counsellor"))
+    page = client.get(reverse("partners:service", args=[service.pk]) + "?beneficiary=42").content.decode()
+    assert f'href="{orient}&amp;beneficiary=42"' in page
+    client.force_login(member("elected"))
+    assert orient not in client.get(reverse("partners:service", args=[service.pk])).content.decode()
+
+
+def test_the_catalogue_carries_the_person_to_the_service_page(client, org):
+    service = saved_service(organisation=org, name="Atelier CV")
+    client.force_login(member("counsellor"))
+    page = client.get(reverse("partners:catalogue") + "?beneficiary=42&q=atelier").content.decode()
+    assert f"{reverse('partners:service', args=[service.pk])}?beneficiary=42" in page
+    assert '<input type="hidden" name="beneficiary" value="42">' in page
