@@ -11,4 +11,3 @@ DEFAULT_THRESHOLD = 5
 
 def secrecy_threshold() -> int:
     return int(getattr(settings, "SECRECY_THRESHOLD", DEFAULT_THRESHOLD))
-

@@ -296,4 +296,6 @@ def test_an_old_record_with_only_empty_old_fields_says_so():
 def test_a_bad_email_gets_a_french_message():
     errors = validation_errors(v1.Service, {"courriel": "pas-un-courriel"})
     email = [e for e in errors if e.field == "courriel"]
-    assert [e.message for e in email] == ["adresse électronique invalide : attendu par exemple nom@domaine.fr"]
+    assert [e.message for e in email] == [
+        "adresse électronique invalide : attendu par exemple nom@domaine.fr"
+    ]
