@@ -868,8 +868,6 @@ def _french_errors(kind: str, record: dict) -> tuple[pydantic.BaseModel | None, 
                 if bad
                 else message
             )
-        elif name == "courriel" and "{" in message:
-            message = "adresse électronique invalide"
         elif "{" in message:
             message = "valeur invalide"
         messages = found.setdefault(name, [])

@@ -213,7 +213,9 @@ def test_rejections_name_the_line_the_record_the_field_and_say_why_in_french(gps
     )
     assert rows[("services", 2, "sv2", "description")] == "texte trop court (au moins 5 caractères)"
     assert rows[("services", 2, "sv2", "thematiques")] == "valeur inconnue : emploi"
-    assert rows[("services", 2, "sv2", "courriel")] == "adresse électronique invalide"
+    assert rows[("services", 2, "sv2", "courriel")] == (
+        "adresse électronique invalide : attendu par exemple nom@domaine.fr"
+    )
     text = "\n".join(report_lines(report))
     assert "services, ligne 2, sv2, thématiques : valeur inconnue : emploi" in text
 
