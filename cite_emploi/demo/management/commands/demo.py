@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
@@ -30,10 +33,23 @@ class Command(BaseCommand):
         call_command("load_demo", stdout=self.stdout)
         if no_serve:
             return
+        # The background tasks (e-mails of referrals, imports of beneficiaries started from a
+        # page) need their worker; the demo runs one beside the server and stops it with it.
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "cite_emploi.cli", "db_worker", "--queue-name", "*", "--interval", "1"]
+        )
+        self.stdout.write("Worker des tâches de fond lancé.")
         self.stdout.write(
             self.style.SUCCESS(f"Démonstration servie sur http://127.0.0.1:{port}/ (Ctrl+C pour arrêter)")
         )
-        call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+        try:
+            call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                worker.kill()
 
 
 def _holds_real_data() -> bool:
