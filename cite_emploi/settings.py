@@ -194,6 +194,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_MANIFEST_STRICT = False
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Spreadsheets of beneficiaries being imported: private (never served), deleted after the import.
+BENEFICIARY_IMPORT_DIR = Path(os.environ.get("BENEFICIARY_IMPORT_DIR", VAR_DIR / "private" / "imports"))
 MEDIA_URL = "/media/"
 
 # Security. HTTPS=on (default) assumes a TLS reverse proxy in front.
@@ -210,6 +212,9 @@ if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Preloading binds the whole domain to HTTPS in browsers for months, beyond this platform's
+    # reach: the operator decides (docs/deploiement.md), so it is off unless asked for.
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 
 # Map tiles are optional: QPV and commune outlines show without them.
 MAP_TILES_URL = os.environ.get("MAP_TILES_URL", "")

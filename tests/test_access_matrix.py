@@ -267,6 +267,12 @@ EXPECTED = {
     ),
     "followup:rome_search": ("/suivi/metiers/?q=boulanger", LOGIN, 200, PROFESSIONALS_ONLY),
     "followup:audit_log": ("/suivi/journal/", LOGIN, 403, {"coordinator": 200}),
+    # Beneficiary import: professionals only; a job is seen by its author alone (404 for others).
+    "followup:import_start": ("/suivi/import/", LOGIN, 200, PROFESSIONALS_ONLY),
+    "followup:import_job": ("/suivi/import/{import_job}/", LOGIN, 404, PROFESSIONALS_ONLY),
+    "followup:import_mapping": ("/suivi/import/{import_job}/colonnes/", LOGIN, 404, PROFESSIONALS_ONLY),
+    "followup:import_confirm": ("/suivi/import/{import_job}/confirmer/", LOGIN, 405, PROFESSIONALS_ONLY),
+    "followup:import_cancel": ("/suivi/import/{import_job}/abandonner/", LOGIN, 405, PROFESSIONALS_ONLY),
 }
 # Django's own admin: anyone without staff status is sent to its login page.
 ADMIN_PREFIX = "admin:"
@@ -290,6 +296,7 @@ def beneficiary_objects() -> dict:
     from django.utils import timezone
 
     from cite_emploi.followup import services
+    from cite_emploi.followup.models import BeneficiaryImport
     from tests.followup.factories import followed_by, organisation_of
 
     referent = member("counsellor")
@@ -301,7 +308,15 @@ def beneficiary_objects() -> dict:
     barrier = services.add_barrier(person.follow_up, thematique="sante--acces-aux-soins", by=referent)
     asker = member("counsellor")
     join_request = services.request_to_join(person, by=asker, organisation=organisation_of(asker))
+    import_job = BeneficiaryImport.objects.create(
+        territory=person.territory,
+        organisation=person.created_by_organisation,
+        created_by=referent,
+        filename="matrice.csv",
+        file_format="csv",
+    )
     return {
+        "import_job": import_job.pk,
         "beneficiary": person.pk,
         "fact": fact.pk,
         "consent": consent.pk,

@@ -15,6 +15,7 @@ from cite_emploi.partners.models import Organisation, OrganisationKind
 from cite_emploi.territory.models import Commune, Territory
 from cite_emploi.territory.services import load_territory
 
+from .followup import load_followup_demo
 from .partners import load_partner_demo
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -245,4 +246,5 @@ def load_demo() -> list[DemoAccount]:
         if a.org:
             membership, _ = Membership.objects.get_or_create(user=user, organisation=orgs[a.org], role=a.role)
             membership.communes.set([communes[c] for c in a.communes])
+    load_followup_demo(territories["gpsea"], orgs)
     return list(ACCOUNTS)

@@ -53,12 +53,27 @@ def distance(a: str, b: str, limit: int = MAX_TYPOS + 1) -> int:
 
 def similar_names(first_a: str, last_a: str, first_b: str, last_b: str) -> bool:
     """At most one typo over both names, in the same order or with first and last names swapped."""
-    fa, la, fb, lb = (_compact(n) for n in (first_a, last_a, first_b, last_b))
+    return similar_compact_names(*(compact_name(n) for n in (first_a, last_a, first_b, last_b)))
+
+
+def compact_name(name: str) -> str:
+    """The form names are compared in: folded, without spaces (« N'Diaye » → « ndiaye »)."""
+    return _compact(name)
+
+
+def similar_compact_names(fa: str, la: str, fb: str, lb: str) -> bool:
+    """``similar_names`` on names already passed through ``compact_name``.
+
+    The beneficiary import folds each name once and compares it with many candidates.
+    """
     if not (fa or la) or not (fb or lb):
         return False
+    if (fa == fb and la == lb) or (fa == lb and la == fb):
+        return True
     straight = distance(fa, fb) + distance(la, lb)
-    swapped = distance(fa, lb) + distance(la, fb)
-    return min(straight, swapped) <= MAX_TYPOS
+    if straight <= MAX_TYPOS:
+        return True
+    return distance(fa, lb) + distance(la, fb) <= MAX_TYPOS
 
 
 @dataclass

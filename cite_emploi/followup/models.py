@@ -275,7 +275,8 @@ class FollowUpMember(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["user", "ended_on"]),
+            # Covers « the follow-ups of this user » (every list and access check) without a table read.
+            models.Index(fields=["user", "ended_on", "follow_up"], name="followup_member_user_cover"),
             models.Index(fields=["organisation", "ended_on"]),
         ]
 
@@ -306,6 +307,8 @@ class Barrier(models.Model):
     class Meta:
         verbose_name = "frein"
         constraints = [models.UniqueConstraint(fields=["follow_up", "thematique"], name="barrier_unique")]
+        # The list's « catégorie de frein » filter: one probe per person, whatever the engine's planner guesses.
+        indexes = [models.Index(fields=["follow_up", "category"], name="followup_barrier_category")]
 
     def __str__(self):
         return f"Frein {self.thematique} (suivi n° {self.follow_up_id})"
@@ -570,3 +573,57 @@ class JoinRequest(models.Model):
 
     def __str__(self):
         return f"Demande n° {self.pk} ({self.get_status_display()})"
+
+
+class BeneficiaryImport(models.Model):
+    """An import of beneficiaries from a spreadsheet, as the web pages run it (``beneficiary_import``).
+
+    The uploaded file is kept in a private directory (``import_jobs.storage_dir()``, never under
+    MEDIA) from upload to the end of the import, then deleted. Only its author sees the job.
+    """
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", "Fichier déposé"
+        CHECKING = "checking", "Vérification en cours"
+        CHECKED = "checked", "Vérifié"
+        IMPORTING = "importing", "Import en cours"
+        DONE = "done", "Terminé"
+        FAILED = "failed", "Refusé"
+        CANCELLED = "cancelled", "Abandonné"
+
+    territory = models.ForeignKey("territory.Territory", on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(
+        "partners.Organisation", on_delete=models.CASCADE, related_name="beneficiary_imports"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="beneficiary_imports"
+    )
+    filename = models.CharField("fichier", max_length=255)
+    # Name of the stored copy inside the private directory; empty once deleted.
+    stored_name = models.CharField(max_length=80, blank=True)
+    file_format = models.CharField("format", max_length=4)
+    headers = models.JSONField("titres des colonnes", default=list, blank=True)
+    file_info = models.JSONField(default=dict, blank=True)
+    total_rows = models.PositiveIntegerField("lignes", null=True, blank=True)
+    mapping = models.JSONField("correspondance des colonnes", default=dict, blank=True)
+    geocode = models.BooleanField("géocoder les adresses", default=False)
+    partial = models.BooleanField("import partiel accepté", default=False)
+    status = models.CharField("état", max_length=10, choices=Status, default=Status.UPLOADED)
+    # The last run's report (``ImportReport.as_dict``): the dry run's, then the import's.
+    report = models.JSONField("compte rendu", default=dict, blank=True)
+    run_id = models.CharField(max_length=12, blank=True)
+    created_at = models.DateTimeField("déposé le", auto_now_add=True)
+    started_at = models.DateTimeField("commencé le", null=True, blank=True)
+    finished_at = models.DateTimeField("terminé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "import de bénéficiaires"
+        verbose_name_plural = "imports de bénéficiaires"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Import n° {self.pk} ({self.get_status_display()})"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (self.Status.CHECKING, self.Status.IMPORTING)

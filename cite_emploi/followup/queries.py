@@ -4,8 +4,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 
 from cite_emploi.accounts.models import Membership
@@ -82,73 +82,108 @@ def name_filter(q: str) -> Q:
 
 
 def my_beneficiaries(scope, filters: ListFilters, *, today: date | None = None) -> QuerySet[Beneficiary]:
-    """« Mes bénéficiaires »: the people whose follow-up the user belongs to, one query for any page size."""
+    """« Mes bénéficiaires »: the people whose follow-up the user belongs to, filtered and ordered.
+
+    Only what filters and orders is in this query, so counting and paging cost the same for a
+    counsellor with 20 people or 2,000 among 200,000; the columns shown (last contact, referent,
+    open barriers) are computed for the shown page alone by ``list_rows``. Filters on the
+    follow-up's rows correlate on the follow-up id, which their indexes start with.
+    """
     now = timezone.now()
-    last_contact = (
-        TimelineEvent.objects.filter(
-            follow_up__beneficiary=OuterRef("pk"), kind__in=CONTACT_KINDS, at__lte=now
-        )
-        .order_by("-at")
-        .values("at")[:1]
-    )
-    referent_org = FollowUpMember.objects.filter(
-        follow_up__beneficiary=OuterRef("pk"), is_referent=True, ended_on__isnull=True
-    ).values("organisation__name")[:1]
-    i_am_referent = FollowUpMember.objects.filter(
-        follow_up__beneficiary=OuterRef("pk"), is_referent=True, ended_on__isnull=True, user=scope.user
-    )
-    open_barriers = (
-        Barrier.objects.filter(follow_up__beneficiary=OuterRef("pk"), status__in=OPEN_BARRIER_STATUSES)
-        .order_by()
-        .values("follow_up")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     qs = (
         access.visible_beneficiaries(scope)
         .select_related("follow_up", "qpv", "commune")
-        .annotate(
-            last_contact_at=Subquery(last_contact),
-            referent_organisation=Subquery(referent_org),
-            is_mine=Exists(i_am_referent),
-            open_barriers=Coalesce(Subquery(open_barriers), 0),
-        )
+        # The outlines are large JSON documents: sorting 2,000 rows that carry them took most of the time.
+        .defer("qpv__geometry", "commune__geometry")
     )
     if filters.q:
         qs = qs.filter(name_filter(filters.q))
     if filters.qpv == OUTSIDE_QPV:
         qs = qs.filter(qpv__isnull=True)
     elif filters.qpv:
-        qs = qs.filter(qpv__code=filters.qpv)
+        # The ids, not a join on the code: with the value known, PostgreSQL sees that a QPV holds
+        # 16,000 people and starts from the user's 2,000 (31 ms instead of 60 in the benchmark).
+        qs = qs.filter(qpv_id__in=list(QPV.objects.filter(code=filters.qpv).values_list("pk", flat=True)))
     if filters.age_group:
         qs = qs.filter(birth_date_range(filters.age_group, today))
     if filters.category:
         qs = qs.filter(
-            Exists(Barrier.objects.filter(follow_up__beneficiary=OuterRef("pk"), category=filters.category))
+            Exists(Barrier.objects.filter(follow_up=OuterRef("follow_up"), category=filters.category))
         )
     if filters.status:
         qs = qs.filter(follow_up__status=filters.status)
     if filters.contact_days is not None:
+        # « Last contact older than N days, or never » is « no contact in the last N days ».
         since = now - timedelta(days=filters.contact_days)
-        qs = qs.filter(Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=since))
-    return qs.order_by("last_name", "first_name", "pk")
+        recent = TimelineEvent.objects.filter(
+            follow_up=OuterRef("follow_up"), kind__in=CONTACT_KINDS, at__gte=since, at__lte=now
+        )
+        qs = qs.filter(~Exists(recent))
+    # Same order as ("last_name", "first_name", "pk"), as an expression no index can serve: otherwise
+    # PostgreSQL walks the (territory, last_name) index of the whole territory hoping to meet 20 of the
+    # user's people early (695 ms for a counsellor following 2,000 of 200,000 people, 64 ms this way).
+    return qs.order_by(Concat("last_name", Value("")), "first_name", "pk")
+
+
+def list_rows(page_ids, scope) -> list[Beneficiary]:
+    """The rows of one page of ``my_beneficiaries``, with the columns the list shows.
+
+    ``page_ids`` is one page of ``my_beneficiaries(scope, …).values_list("pk", flat=True)`` — a
+    sliced queryset, used as a subquery, so the page costs one query: the database sorts and
+    slices the narrow id rows, then reads the 20 people and computes ``last_contact_at``,
+    ``referent_organisation``, ``is_mine`` and ``open_barriers`` for them only — never for every
+    person the user follows. The ids come from the scoped query, so no other scope check is needed.
+    """
+    now = timezone.now()
+    follow_up = OuterRef("follow_up")
+    last_contact = (
+        TimelineEvent.objects.filter(follow_up=follow_up, kind__in=CONTACT_KINDS, at__lte=now)
+        .order_by("-at")
+        .values("at")[:1]
+    )
+    referent = FollowUpMember.objects.filter(follow_up=follow_up, is_referent=True, ended_on__isnull=True)
+    open_barriers = (
+        Barrier.objects.filter(follow_up=follow_up, status__in=OPEN_BARRIER_STATUSES)
+        .order_by()
+        .values("follow_up")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return list(
+        Beneficiary.objects.filter(pk__in=page_ids)
+        .select_related("follow_up", "qpv", "commune")
+        .defer("qpv__geometry", "commune__geometry")
+        .annotate(
+            last_contact_at=Subquery(last_contact),
+            referent_organisation=Subquery(referent.values("organisation__name")[:1]),
+            is_mine=Exists(referent.filter(user=scope.user)),
+            open_barriers=Coalesce(Subquery(open_barriers), 0),
+        )
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
+def _readable(scope) -> Q:
+    organisations = [o.pk for o in scope.organisations]
+    if not organisations:  # an empty IN () cannot be compiled inside the aggregate of hidden_event_count
+        return Q(visibility=TimelineEvent.Visibility.MEMBERS)
+    return Q(visibility=TimelineEvent.Visibility.MEMBERS) | Q(
+        visibility=TimelineEvent.Visibility.ORGANISATION, organisation_id__in=organisations
+    )
 
 
 def visible_events(follow_up: FollowUp, scope) -> QuerySet[TimelineEvent]:
     """The timeline as this user may read it: « mon organisation » lines only for that organisation."""
-    organisations = [o.pk for o in scope.organisations]
     return (
-        follow_up.events.filter(
-            Q(visibility=TimelineEvent.Visibility.MEMBERS)
-            | Q(visibility=TimelineEvent.Visibility.ORGANISATION, organisation_id__in=organisations)
-        )
+        follow_up.events.filter(_readable(scope))
         .select_related("author", "organisation")
         .order_by("-at", "-pk")
     )
 
 
 def hidden_event_count(follow_up: FollowUp, scope) -> int:
-    return follow_up.events.count() - visible_events(follow_up, scope).count()
+    """Lines reserved to another organisation: one pass over the person's timeline, not two counts."""
+    return follow_up.events.aggregate(n=Count("pk", filter=~_readable(scope)))["n"]
 
 
 def members(follow_up: FollowUp, *, active_only: bool = False) -> QuerySet[FollowUpMember]:

@@ -1,12 +1,13 @@
 """Routes of beneficiaries, their follow-up, barriers, timeline and outcomes (under /suivi/).
 
 Every route with ``<int:pk>`` names a beneficiary and answers 404 to anyone who is not an active
-member of that person's follow-up (tests/followup/test_personal_data.py checks each one).
+member of that person's follow-up (tests/followup/test_personal_data.py checks each one). The
+import routes name an import job (``<int:job_pk>``), seen only by the professional who made it.
 """
 
 from django.urls import path
 
-from . import views
+from . import views, views_import
 
 B = "beneficiaires/<int:pk>/"
 
@@ -38,4 +39,9 @@ urlpatterns = [
     path("demandes/<int:pk>/reponse/", views.join_request_answer, name="join_request_answer"),
     path("metiers/", views.rome_search, name="rome_search"),
     path("journal/", views.audit_log, name="audit_log"),
+    path("import/", views_import.import_start, name="import_start"),
+    path("import/<int:job_pk>/", views_import.import_job, name="import_job"),
+    path("import/<int:job_pk>/colonnes/", views_import.import_mapping, name="import_mapping"),
+    path("import/<int:job_pk>/confirmer/", views_import.import_confirm, name="import_confirm"),
+    path("import/<int:job_pk>/abandonner/", views_import.import_cancel, name="import_cancel"),
 ]

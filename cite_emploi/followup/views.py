@@ -77,9 +77,11 @@ def _back(beneficiary):
 def beneficiary_list(request):
     form = forms.ListFilterForm(request.GET or None, territory=request.scope.territory)
     beneficiaries = queries.my_beneficiaries(request.scope, form.filters())
-    page = Paginator(beneficiaries, queries.PAGE_SIZE).get_page(request.GET.get("page"))
+    # Page through the ids only (a narrow sort); the page's slice is the subquery of ``list_rows``.
+    ids = beneficiaries.values_list("pk", flat=True)
+    page = Paginator(ids, queries.PAGE_SIZE).get_page(request.GET.get("page"))
     page.pages_list = page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
-    rows = list(page.object_list)
+    rows = queries.list_rows(page.object_list, request.scope)
     services.audit_list_read(rows, by=request.user, request=request, what="liste")
     today = timezone.localdate()
     for b in rows:

@@ -4,6 +4,7 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from cite_emploi.accounts.models import Membership, User
+from cite_emploi.demo.followup import COLLEAGUES, colleague_email
 from cite_emploi.demo.services import ACCOUNTS, PASSWORD, RealDataPresent, load_demo
 from cite_emploi.partners.models import Organisation
 from cite_emploi.territory.models import Territory
@@ -12,7 +13,11 @@ from tests.accounts.factories import UserFactory
 
 def test_demo_creates_every_account_and_a_second_fictitious_territory(db):
     load_demo()
-    assert set(User.objects.values_list("email", flat=True)) == {a.email for a in ACCOUNTS}
+    colleagues = {colleague_email(org, first) for org, first, _ in COLLEAGUES}
+    assert set(User.objects.values_list("email", flat=True)) == {a.email for a in ACCOUNTS} | colleagues
+    assert not User.objects.filter(is_demo=False).exists()
+    # The colleagues only make follow-ups realistic: nobody can log in as one of them.
+    assert not any(u.has_usable_password() for u in User.objects.filter(email__in=colleagues))
     other = Territory.objects.get(slug="val-de-marne-est-demo")
     assert other.is_demo
     assert Organisation.objects.filter(is_demo=False).count() == 0
@@ -21,10 +26,28 @@ def test_demo_creates_every_account_and_a_second_fictitious_territory(db):
 
 
 def test_demo_twice_changes_nothing(db):
+    from cite_emploi.followup import models as f
+
+    tables = (
+        User,
+        Organisation,
+        Membership,
+        f.Beneficiary,
+        f.FollowUpMember,
+        f.Consent,
+        f.Barrier,
+        f.Referral,
+        f.ReferralEvent,
+        f.TimelineEvent,
+        f.Outcome,
+        f.Cohort,
+        f.CaseReview,
+        f.CaseReviewItem,
+    )
     load_demo()
-    counts = (User.objects.count(), Organisation.objects.count(), Membership.objects.count())
+    counts = [model.objects.count() for model in tables]
     load_demo()
-    assert counts == (User.objects.count(), Organisation.objects.count(), Membership.objects.count())
+    assert counts == [model.objects.count() for model in tables]
 
 
 def test_every_demo_account_can_log_in(db):
