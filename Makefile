@@ -52,6 +52,9 @@ bench: $(STAMP)
 	HTTPS=off $(BIN)/python bench/qpv_locate.py
 	HTTPS=off $(BIN)/python bench/offer_import.py
 	HTTPS=off $(BIN)/python bench/catalogue.py
+	HTTPS=off $(BIN)/python bench/followup.py
+	HTTPS=off $(BIN)/python bench/beneficiary_import.py
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) var/staticfiles

@@ -591,7 +591,17 @@ def _show(values) -> str:
 
 
 def _dedupe(values) -> list:
-    return list(dict.fromkeys(values))
+    """Values without repeats, in order; unhashable values (a nested list) are kept as they are."""
+    seen, kept = set(), []
+    for value in values:
+        try:
+            if value in seen:
+                continue
+            seen.add(value)
+        except TypeError:
+            pass
+        kept.append(value)
+    return kept
 
 
 def _pop(record: dict, field: str):
@@ -661,11 +671,12 @@ def _drop(record: dict, fields, notes: list[str]) -> None:
 
 def _convert_thematiques(record: dict, notes: list[str]) -> None:
     values = _as_list(record.get("thematiques"))
-    if not values or all(v in V1_THEMATIQUES for v in values):
+    # Anything but a string (a nested list, an object) is left for the validation to report.
+    if not values or all(not isinstance(v, str) or v in V1_THEMATIQUES for v in values):
         return
     converted, changes, dropped = [], [], []
     for value in values:
-        if value in V1_THEMATIQUES or value not in THEMATIQUES_V0:
+        if not isinstance(value, str) or value in V1_THEMATIQUES or value not in THEMATIQUES_V0:
             converted.append(value)  # v1 already, or unknown: validation will say so
             continue
         targets = THEMATIQUES_V0[value]
@@ -730,7 +741,7 @@ def _convert_frais(record: dict, notes: list[str]) -> None:
     if isinstance(value, str) and value in V1_FRAIS:
         return
     values = _as_list(value)
-    mapped = [FRAIS_V0.get(v) for v in values]
+    mapped = [FRAIS_V0.get(v) if isinstance(v, str) else None for v in values]
     if any(m is None for m in mapped):
         return  # an unknown value: validation will report it
     chosen = "payant" if "payant" in mapped else "gratuit"

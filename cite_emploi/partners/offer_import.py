@@ -857,7 +857,8 @@ def _french_errors(kind: str, record: dict) -> tuple[pydantic.BaseModel | None, 
         value = record.get(name)
         if name in ENUM_VALUES and message.startswith("valeur inconnue"):
             values = value if isinstance(value, list | tuple | set) else [value]
-            bad = [str(v) for v in values if v not in ENUM_VALUES[name]]
+            # A nested list or an object is not a value of the enumeration either (and not hashable).
+            bad = [str(v) for v in values if not isinstance(v, str) or v not in ENUM_VALUES[name]]
             if bad:
                 message = f"valeur{'s' if len(bad) > 1 else ''} inconnue{'s' if len(bad) > 1 else ''} : {', '.join(bad)}"
         elif name == "zone_eligibilite" and isinstance(value, list):

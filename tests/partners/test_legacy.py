@@ -299,3 +299,10 @@ def test_a_bad_email_gets_a_french_message():
     assert [e.message for e in email] == [
         "adresse électronique invalide : attendu par exemple nom@domaine.fr"
     ]
+
+
+def test_values_that_are_not_strings_are_left_for_the_validation():
+    record = {"thematiques": [["emploi"], "emploi--faire-des-candidatures"], "frais": [["gratuit"]]}
+    legacy.convert_service(record)
+    assert record["frais"] == [["gratuit"]]
+    assert ["emploi"] in record["thematiques"]
