@@ -41,6 +41,7 @@ KIND_COLOURS = {
     OrganisationKind.EMPLOYER: "#68a532",
     OrganisationKind.OTHER: "#929292",
 }
+DEFAULT_COLOUR = "#929292"
 FLOW = "flux-orientations"
 # Edge styles by nature: colour and dash pattern, so that colour is never the only signal.
 EDGE_STYLES = {
@@ -159,7 +160,7 @@ def build_network(territory, kinds: tuple[str, ...] = (), flows: list[Flow] | No
     def node(org: Organisation) -> Node:
         if org.pk not in nodes:
             nodes[org.pk] = Node(
-                org.pk, org.name, org.kind, org.get_kind_display(), KIND_COLOURS.get(org.kind, "#929292")
+                org.pk, org.name, org.kind, org.get_kind_display(), KIND_COLOURS.get(org.kind, DEFAULT_COLOUR)
             )
         return nodes[org.pk]
 

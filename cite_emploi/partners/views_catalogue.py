@@ -7,7 +7,7 @@ without JavaScript the GET form reloads the whole page).
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Case, Count, Q, Value, When
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -177,6 +177,11 @@ def partner_map(request):
     territory = request.scope.territory
     form = _partner_form(request)
     organisations = search_organisations(territory, form.filters()).annotate(
+        # The same colour as the seat's marker on the map and the node of the network.
+        colour=Case(
+            *(When(kind=kind, then=Value(colour)) for kind, colour in network_graph.KIND_COLOURS.items()),
+            default=Value(network_graph.DEFAULT_COLOUR),
+        ),
         service_count=Count("services", distinct=True),
         permanence_count=Count(
             "sites", filter=Q(sites__is_permanence=True, sites__qpv__isnull=False), distinct=True
@@ -218,7 +223,7 @@ def partner_map_json(request):
                     "nom": name,
                     "nature": kind,
                     "nature_libelle": kind_labels.get(kind, kind),
-                    "couleur": network_graph.KIND_COLOURS.get(kind, "#929292"),
+                    "couleur": network_graph.KIND_COLOURS.get(kind, network_graph.DEFAULT_COLOUR),
                     "qpv": qpv or "",
                     "url": url.format(pk),
                 },
@@ -249,7 +254,7 @@ def partner_map_json(request):
                     "lieu": site,
                     "nature": kind,
                     "nature_libelle": kind_labels.get(kind, kind),
-                    "couleur": network_graph.KIND_COLOURS.get(kind, "#929292"),
+                    "couleur": network_graph.KIND_COLOURS.get(kind, network_graph.DEFAULT_COLOUR),
                     "qpv": qpv or "",
                     "url": url.format(org_pk),
                 },

@@ -26,10 +26,16 @@ Design choices, and why:
   - a package-scoped fixture reloads the reference data once the last browser test has been
     flushed, so that any test running after these ones still finds it.
 
+* **One request at a time on SQLite.** The in-memory test database is shared with the live
+  server through the test's own connection; its threaded server could run two requests on it at
+  once and hang (``_serial_live_server_on_sqlite``). PostgreSQL keeps the threaded server.
+
 * **Accessibility.** ``Journey.step`` screenshots the page and runs axe-core (vendored under
   ``vendor/axe-core``, injected by the test, never served by the app) on it; a step fails on
   any violation of impact « serious » or « critical ». Each main-frame navigation must be
-  followed by a step: a page visited but not checked fails the test. axe-core is evaluated
+  followed by a step: a page visited but not checked fails the test. A URL pushed by htmx
+  (``hx-push-url``) is such a navigation; htmx's ``replaceState`` of the URL it leaves is not
+  (the same document re-announcing its own URL). axe-core is evaluated
   through the DevTools protocol, so the app's strict Content-Security-Policy stays in force
   (``bypass_csp`` is not used) and a CSP violation shows up as a console error.
 """
@@ -166,6 +172,35 @@ def chromium():
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _serial_live_server_on_sqlite():
+    """On SQLite, the live server answers one request at a time.
+
+    The test database is then in memory, and Django hands the live server the test's own
+    connection (``connections_override``): with its default threaded server, two requests of
+    the browser at once (a page and its map's JSON, two htmx requests) run on that one connection
+    from two threads, and SQLite can block both for good (seen: a journey hung with two server
+    threads waiting in ``execute``). A non-threaded server closes each HTTP connection after its
+    answer (``Connection: close``), so the browser's parallel requests simply queue.
+    """
+    from django.conf import settings
+
+    if not settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        yield
+        return
+    from django.core.servers.basehttp import WSGIServer
+    from django.test.testcases import LiveServerThread
+
+    class Serial(WSGIServer):
+        def __init__(self, *args, connections_override=None, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.connections_override = connections_override  # already set in the server's thread
+
+    previous, LiveServerThread.server_class = LiveServerThread.server_class, Serial
+    yield
+    LiveServerThread.server_class = previous
+
+
 def _reference_loaded() -> bool:
     from cite_emploi.territory.models import QPV, Territory
 
@@ -218,6 +253,7 @@ class Journey:
     errors: list[str] = field(default_factory=list)
     unchecked: list[str] = field(default_factory=list)
     pending: str | None = None
+    seen: str | None = None  # the main frame's URL at its last navigation or step
 
     def new_context(self):
         self.close()
@@ -234,6 +270,7 @@ class Journey:
         self.page.on("console", self._on_console)
         self.page.on("pageerror", lambda error: self.errors.append(f"erreur JavaScript : {error}"))
         self.page.on("response", self._on_response)
+        self.page.on("request", self._on_request)
         self.page.on("framenavigated", self._on_navigation)
         return self.page
 
@@ -243,7 +280,7 @@ class Journey:
                 self.unchecked.append(self.pending)
                 self.pending = None
             self.context.close()
-            self.context = self.page = None
+            self.context = self.page = self.seen = None
 
     def _on_console(self, message):
         if message.type == "error":
@@ -253,9 +290,18 @@ class Journey:
         if response.status >= 400:
             self.errors.append(f"HTTP {response.status} : {response.url}")
 
+    def _on_request(self, request):
+        if request.is_navigation_request() and request.frame == self.page.main_frame:
+            self.seen = None  # a new document is coming: a new page, even at the same URL
+
     def _on_navigation(self, frame):
         if frame != self.page.main_frame:
             return
+        if frame.url == self.seen:
+            # The same document announcing its own URL again: htmx saves the page it leaves
+            # with a ``history.replaceState`` of the current URL before it pushes the new one.
+            return
+        self.seen = frame.url
         if self.pending is not None:
             self.unchecked.append(self.pending)
         self.pending = frame.url
@@ -296,7 +342,7 @@ class Journey:
         self.page.wait_for_load_state("load")
         shot = self.screenshot(label)
         violations = self.axe()
-        self.pending = None
+        self.pending, self.seen = None, self.page.url
         if violations:
             shot.with_suffix(".axe.json").write_text(
                 json.dumps({"url": self.page.url, "violations": violations}, ensure_ascii=False, indent=2)

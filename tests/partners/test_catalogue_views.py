@@ -391,3 +391,12 @@ def test_coverage_queries_do_not_grow(client, gpsea, django_assert_max_num_queri
         saved_service(thematiques=[EMPLOI], eligibility_zone=["94"])
     with django_assert_max_num_queries(len(five)):
         get(client, "coverage")
+
+
+def test_the_partner_map_table_gives_each_kind_its_colour(client, db):
+    from cite_emploi.partners.network import KIND_COLOURS
+
+    OrganisationFactory(name="France Travail Test", kind=OrganisationKind.FRANCE_TRAVAIL)
+    client.force_login(member("coordinator"))
+    page = client.get(reverse("partners:partner_map")).content.decode()
+    assert f"background:{KIND_COLOURS[OrganisationKind.FRANCE_TRAVAIL]}" in page
