@@ -296,6 +296,7 @@ DAILY_TASKS = [
     "cite_emploi.followup.tasks.ask_situation_updates",
     "cite_emploi.followup.tasks_referrals.remind_pending_referrals",
     "cite_emploi.followup.tasks_referrals.expire_overdue_referrals",
+    "cite_emploi.core.tasks.refresh_planner_statistics",
 ]
 
 # Shared follow-up: a membership ends after this many months without activity; closed follow-ups

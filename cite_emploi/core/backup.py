@@ -33,6 +33,8 @@ from django.db import connections
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 
+from cite_emploi.core.statistics import refresh_statistics
+
 FORMAT = 1
 MANIFEST = "manifest.json"
 SQLITE_FILE = "database.sqlite3"
@@ -352,9 +354,9 @@ def _pg_restore(alias: str, dump: Path) -> None:
     with connection.cursor() as cursor:
         for table in leftovers:
             cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(table)} CASCADE")
-        # pg_restore brings rows, not the planner's statistics: without them every table looks
-        # empty and the pages' queries run as nested loops until autovacuum gets there.
-        cursor.execute("ANALYZE")
+    # pg_restore brings rows, not the planner's statistics: without them every table looks
+    # empty and the pages' queries run as nested loops until autovacuum gets there.
+    refresh_statistics(alias)
 
 
 def _replace_tree(source: Path, root: Path) -> None:

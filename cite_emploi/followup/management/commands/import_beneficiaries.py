@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from cite_emploi.accounts.models import Membership
+from cite_emploi.core.statistics import refresh_statistics
 from cite_emploi.followup.beneficiary_files import ImportSource
 from cite_emploi.followup.beneficiary_import import MEMBER_ROLES, import_beneficiaries, report_lines
 from cite_emploi.followup.beneficiary_mapping import MappingError, parse_mapping_json
@@ -82,6 +83,8 @@ class Command(BaseCommand):
             geocode=options["geocode"],
             progress=self._progress if sys.stderr.isatty() else None,
         )
+        if report.committed:
+            refresh_statistics()  # a large load changes the planner's picture of the tables
         seconds = time.perf_counter() - started
         for line in report_lines(report):
             self.stdout.write(line)

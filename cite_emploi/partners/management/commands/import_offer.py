@@ -4,6 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from cite_emploi.core.statistics import refresh_statistics
 from cite_emploi.partners.offer_import import OfferFile, default_territory, import_offer, report_lines
 from cite_emploi.territory.models import Territory
 
@@ -53,6 +54,8 @@ class Command(BaseCommand):
             partial=options["partial"],
             dry_run=options["dry_run"],
         )
+        if report.committed:
+            refresh_statistics()  # a large load changes the planner's picture of the tables
         seconds = time.perf_counter() - started
         for line in report_lines(report):
             self.stdout.write(line)
