@@ -24,6 +24,8 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
+from cite_emploi.core.statistics import refresh_statistics
+
 from . import beneficiary_files as files
 from .beneficiary_files import ImportFileError, ImportSource
 from .beneficiary_import import MAX_UPLOAD_BYTES, import_beneficiaries
@@ -222,6 +224,8 @@ def run(job_id: int, dry_run: bool) -> None:
         _delete_file(job)
         fields.append("stored_name")
     job.save(update_fields=fields)
+    if not dry_run and result.get("committed"):
+        refresh_statistics()  # a large load changes the planner's picture of the tables
 
 
 def write_progress(job: BeneficiaryImport, done: int, total: int | None) -> None:
