@@ -619,6 +619,13 @@ def main() -> None:
     parser.add_argument("--naive-runs", type=int, default=2, help="mesures de l'approche naïve (défaut : 2)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
+        "--random-page-cost",
+        type=float,
+        default=1.1,
+        help="PostgreSQL : random_page_cost de la base mesurée (1,1 : réglage conseillé sur SSD, "
+        "docs/deploiement.md ; 0 : valeur du serveur)",
+    )
+    parser.add_argument(
         "--keep", action="store_true", help="garder la base générée (son adresse est affichée) pour --reuse"
     )
     parser.add_argument("--reuse", metavar="DATABASE_URL", help="mesurer sur une base gardée par --keep")
@@ -685,6 +692,13 @@ def run(options, engine: str) -> None:
             # What autovacuum does on a live server; without the visibility map PostgreSQL cannot
             # answer from the indexes alone.
             cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+            if connection.vendor == "postgresql" and options.random_page_cost:
+                # The setting docs/deploiement.md recommends on SSD; it applies to new sessions.
+                name = connection.ops.quote_name(connection.settings_dict["NAME"])
+                cursor.execute(
+                    f"ALTER DATABASE {name} SET random_page_cost = {float(options.random_page_cost)}"
+                )
+        connection.close()
         stats, people = data["stats"], data["people"]
 
     def number(value: int) -> str:
@@ -695,6 +709,10 @@ def run(options, engine: str) -> None:
         + ", ".join(f"{number(v)} {k}" for k, v in stats.items() if not k.endswith("(s)"))
         + f" (préparation {time.perf_counter() - started:.0f} s, dont insertion {stats['préparation (s)']} s)"
     )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW random_page_cost")
+            print(f"PostgreSQL : random_page_cost = {cursor.fetchone()[0]}")
     table = []
     for who in ("counsellor", "coordinator"):
         table += measure(who, people, territory, options)

@@ -89,7 +89,13 @@ def test_the_list_is_paginated(client, counsellor):
     client.force_login(counsellor)
     first = client.get(reverse("followup:beneficiaries"))
     assert len(first.context["rows"]) == 20 and first.context["count"] == 25
-    assert len(client.get(reverse("followup:beneficiaries"), {"page": 2}).context["rows"]) == 5
+    second = client.get(reverse("followup:beneficiaries"), {"page": 2}).context
+    assert len(second["rows"]) == 5 and second["count"] == 25 and second["page_obj"].number == 2
+    past_the_end = client.get(reverse("followup:beneficiaries"), {"page": 9}).context
+    assert past_the_end["page_obj"].number == 2 and len(past_the_end["rows"]) == 5
+    assert past_the_end["count"] == 25
+    not_a_number = client.get(reverse("followup:beneficiaries"), {"page": "dernière"}).context
+    assert not_a_number["page_obj"].number == 1 and not_a_number["rows"][0].last_name == "Nom00"
 
 
 def test_the_htmx_list_returns_the_rows_only(client, counsellor):
