@@ -26,13 +26,12 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import subprocess
 import sys
 import tempfile
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from measure import run
 from scratch_db import ScratchDatabase
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -169,22 +168,6 @@ mine = Beneficiary.objects.filter(created_by_organisation=org)
 AuditEntry.objects.filter(object_type="followup.beneficiary", object_id__in=[str(pk) for pk in mine.values_list("pk", flat=True)]).delete()
 mine.delete()
 """
-
-
-def run(command: list[str], env: dict) -> tuple[float, float, int, str, float]:
-    """Wall time (s), peak memory of the child (MiB), return code, output, CPU time of the child (s)."""
-    started = time.perf_counter()
-    child = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    output = child.stdout.read().decode("utf-8", "replace")
-    _, status, usage = os.wait4(child.pid, 0)
-    code = os.waitstatus_to_exitcode(status)
-    return (
-        time.perf_counter() - started,
-        usage.ru_maxrss / 1024,
-        code,
-        output,
-        usage.ru_utime + usage.ru_stime,
-    )
 
 
 def _fr(n: float, digits: int = 0) -> str:

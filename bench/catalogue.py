@@ -22,12 +22,12 @@ import argparse
 import math
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from measure import p, timed
 from scratch_db import ScratchDatabase
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -380,27 +380,6 @@ def _haversine(lon1, lat1, lon2, lat2) -> float:
         + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
     )
     return 2 * 6_371_008.8 * math.asin(math.sqrt(min(a, 1.0)))
-
-
-# -- Timing -----------------------------------------------------------------------------------
-
-
-def timed(function, runs: int, warmup: int = 2) -> tuple[list[float], object]:
-    result = None
-    for _ in range(warmup):
-        result = function()
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        result = function()
-        times.append((time.perf_counter() - started) * 1000)
-    return times, result
-
-
-def p(times: list[float], q: float) -> float:
-    if len(times) == 1:
-        return times[0]
-    return statistics.quantiles(times, n=100, method="inclusive")[int(q) - 1]
 
 
 def main() -> None:

@@ -32,13 +32,13 @@ import os
 import random
 import re
 import shutil
-import statistics
 import sys
 import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from measure import p, timed
 from scratch_db import ScratchDatabase
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,8 +104,8 @@ class Rows:
         rows = []
         for row_values in values:
             row = template.copy()
-            for p, v in zip(positions, row_values, strict=True):
-                row[p] = v
+            for position, value in zip(positions, row_values, strict=True):
+                row[position] = value
             rows.append(row)
         return rows
 
@@ -571,27 +571,6 @@ class Naive:
             list(follow_up.outcomes.all()),
         )
         return min(shown, 200)
-
-
-# -- Timing -----------------------------------------------------------------------------------
-
-
-def timed(function, runs: int, warmup: int = 2) -> tuple[list[float], object]:
-    result = None
-    for _ in range(warmup):
-        result = function()
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        result = function()
-        times.append((time.perf_counter() - started) * 1000)
-    return times, result
-
-
-def p(times: list[float], q: float) -> float:
-    if len(times) == 1:
-        return times[0]
-    return statistics.quantiles(times, n=100, method="inclusive")[int(q) - 1]
 
 
 LIST_SCENARIOS = [

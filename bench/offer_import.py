@@ -18,13 +18,12 @@ import argparse
 import json
 import os
 import random
-import subprocess
 import sys
 import tempfile
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from measure import run
 from scratch_db import ScratchDatabase
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -127,19 +126,6 @@ for record in data["structures"]:
 for record in data["services"]:
     v1.Service.model_validate(record)
 """
-
-
-def run(command: list[str], env: dict, quiet: bool = True) -> tuple[float, float, int, str, float]:
-    """Wall time (s), peak memory of the child (MiB), return code, output, CPU time of the child (s)."""
-    started = time.perf_counter()
-    child = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    output = child.stdout.read().decode("utf-8", "replace")
-    _, status, usage = os.wait4(child.pid, 0)
-    child.returncode = os.waitstatus_to_exitcode(status)
-    seconds = time.perf_counter() - started
-    if child.returncode and not quiet:
-        print(output, file=sys.stderr)
-    return seconds, usage.ru_maxrss / 1024, child.returncode, output, usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
