@@ -485,20 +485,28 @@ def cohort_detail(request, pk):
 @require_POST
 def cohort_add(request, pk):
     cohort = queries_reviews.get_cohort(request.scope, pk)
-    form = AddBeneficiaryForm(
-        request.POST, beneficiaries=queries_reviews.addable_beneficiaries(request.scope, cohort=cohort)
+    _add_person(
+        request,
+        queries_reviews.addable_beneficiaries(request.scope, cohort=cohort),
+        lambda follow_up: reviews.add_to_cohort(cohort, follow_up, by=request.user, request=request),
+        "{} entre dans la cohorte.",
     )
+    return redirect("followup:cohort_detail", cohort.pk)
+
+
+def _add_person(request, addable, add, done: str) -> None:
+    """Add the person chosen in the POSTed form (one of ``addable``) with ``add(follow_up)``; say how it went."""
+    form = AddBeneficiaryForm(request.POST, beneficiaries=addable)
     if not form.is_valid():
         messages.error(request, "Choisissez une des personnes que vous suivez.")
-        return redirect("followup:cohort_detail", cohort.pk)
+        return
     beneficiary = form.cleaned_data["beneficiary"]
     try:
-        reviews.add_to_cohort(cohort, beneficiary.follow_up, by=request.user, request=request)
+        add(beneficiary.follow_up)
     except services.FollowUpError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"{beneficiary} entre dans la cohorte.")
-    return redirect("followup:cohort_detail", cohort.pk)
+        messages.success(request, done.format(beneficiary))
 
 
 @require_role(*PROFESSIONALS)
@@ -625,19 +633,12 @@ def review_detail(request, pk):
 @require_POST
 def review_item_add(request, pk):
     review = queries_reviews.get_review(request.scope, pk)
-    form = AddBeneficiaryForm(
-        request.POST, beneficiaries=queries_reviews.addable_beneficiaries(request.scope, review=review)
+    _add_person(
+        request,
+        queries_reviews.addable_beneficiaries(request.scope, review=review),
+        lambda follow_up: reviews.add_item(review, follow_up, by=request.user, request=request),
+        "La situation de {} est inscrite à l'ordre du jour.",
     )
-    if not form.is_valid():
-        messages.error(request, "Choisissez une des personnes que vous suivez.")
-        return redirect("followup:review_detail", review.pk)
-    beneficiary = form.cleaned_data["beneficiary"]
-    try:
-        reviews.add_item(review, beneficiary.follow_up, by=request.user, request=request)
-    except services.FollowUpError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"La situation de {beneficiary} est inscrite à l'ordre du jour.")
     return redirect("followup:review_detail", review.pk)
 
 
