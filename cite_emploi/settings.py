@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "cite_emploi.accounts",
     "cite_emploi.partners",
     "cite_emploi.followup",
+    "cite_emploi.talent",
+    "cite_emploi.outreach",
     "cite_emploi.api",
     # Not a domain app: builds the fictitious demo data on top of all the others.
     "cite_emploi.demo",

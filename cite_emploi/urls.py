@@ -13,6 +13,8 @@ urlpatterns = [
     path("territoire/", include("cite_emploi.territory.urls")),
     path("partenaires/", include("cite_emploi.partners.urls")),
     path("suivi/", include("cite_emploi.followup.urls")),
+    path("aller-vers/", include("cite_emploi.outreach.urls")),
+    path("cvtheque/", include("cite_emploi.talent.urls")),
     path("api/v1/", api.urls),
     path("administration/", admin.site.urls),
 ]

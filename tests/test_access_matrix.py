@@ -6,17 +6,11 @@ A new route must be added to ``EXPECTED``: the first test fails until it is clas
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from tests.access import EDIT_CENSUS, LOGIN, PROFESSIONALS_ONLY, READ_CENSUS, ROLES
 from tests.accounts.factories import member
+from tests.outreach import access_actions, access_events
+from tests.talent import access_routes as talent_access
 
-ROLES = ("coordinator", "counsellor", "elected", "funder", "employer")
-LOGIN = 302  # anonymous visitors are sent to the login page
-
-# name → (sample path, anonymous answer, answer for each role of the territory, {role: other answer}).
-# Paths may name {org} and {service}: an organisation of the territory the visitor is not a member of.
-READ_CENSUS = {"employer": 403}
-EDIT_CENSUS = {"counsellor": 403, "elected": 403, "funder": 403, "employer": 403}
-# Pages of personal data: coordination and counsellors only.
-PROFESSIONALS_ONLY = {"elected": 403, "funder": 403, "employer": 403}
 EXPECTED = {
     "accounts:home": ("/", 200, 200),
     "accounts:login": ("/connexion/", 200, 302),
@@ -274,6 +268,10 @@ EXPECTED = {
     "followup:import_confirm": ("/suivi/import/{import_job}/confirmer/", LOGIN, 405, PROFESSIONALS_ONLY),
     "followup:import_cancel": ("/suivi/import/{import_job}/abandonner/", LOGIN, 405, PROFESSIONALS_ONLY),
 }
+# Each later app lists its routes beside its tests, with the objects their paths name.
+ROUTE_LISTS = (access_actions, access_events, talent_access)
+for _routes in ROUTE_LISTS:
+    EXPECTED.update(_routes.ROUTES)
 # Django's own admin: anyone without staff status is sent to its login page.
 ADMIN_PREFIX = "admin:"
 
@@ -288,6 +286,7 @@ def objects(db):
         "service": service.pk,
         **referral_objects(service),
         **beneficiary_objects(),
+        **{key: value for routes in ROUTE_LISTS for key, value in routes.objects().items()},
     }
 
 

@@ -41,14 +41,14 @@ PARTS = (
     Part(
         "aller-vers",
         "Aller-vers et recrutement",
-        None,
+        "outreach:actions",
         "Permanences et actions dans les quartiers, opérations de recrutement (job dating, forums…).",
         ("coordinator", "counsellor", "employer"),
     ),
     Part(
         "cvtheque",
         "Valorisation des CV",
-        None,
+        "talent:home",
         "Profils anonymisés présentés aux employeurs, mise en relation par le référent.",
         ("coordinator", "counsellor", "employer"),
     ),

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OutreachConfig(AppConfig):
+    name = "cite_emploi.outreach"
+    verbose_name = "Aller-vers et recrutement"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TalentConfig(AppConfig):
+    name = "cite_emploi.talent"
+    verbose_name = "Valorisation des CV"
