@@ -15,6 +15,7 @@ from django.template.loader import get_template
 from django.utils import timezone
 
 from cite_emploi.accounts.permissions import require_role
+from cite_emploi.core import person_panels
 from cite_emploi.core.pdf import PdfUnavailable, render_pdf
 from cite_emploi.partners import enums
 from cite_emploi.territory.models import RomeAppellation
@@ -308,6 +309,7 @@ def beneficiary_detail(request, pk):
             follow_up.join_requests.filter(status="pending").count() if me and me.is_referent else 0
         ),
         "referrals_panel": _referrals_panel(),
+        "person_panels": person_panels.panels_for(request, beneficiary, me),
     }
     return _page(request, "followup/beneficiary_detail.html", beneficiary, "fiche", context)
 
