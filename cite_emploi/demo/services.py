@@ -16,7 +16,9 @@ from cite_emploi.territory.models import Commune, Territory
 from cite_emploi.territory.services import load_territory
 
 from .followup import load_followup_demo
+from .outreach import load_outreach_demo
 from .partners import load_partner_demo
+from .talent import demo_employers, load_talent_demo
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 PASSWORD = "demo"
@@ -247,4 +249,6 @@ def load_demo() -> list[DemoAccount]:
             membership, _ = Membership.objects.get_or_create(user=user, organisation=orgs[a.org], role=a.role)
             membership.communes.set([communes[c] for c in a.communes])
     load_followup_demo(territories["gpsea"], orgs)
+    load_talent_demo(territories["gpsea"], orgs)
+    load_outreach_demo(territories["gpsea"], orgs, demo_employers(territories["gpsea"], orgs))
     return list(ACCOUNTS)
