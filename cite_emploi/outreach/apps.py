@@ -6,9 +6,12 @@ class OutreachConfig(AppConfig):
     verbose_name = "Aller-vers et recrutement"
 
     def ready(self):
-        # The person's page (followup) shows the action the follow-up started from without importing this app.
+        # The person's page (followup) shows the action the follow-up started from and the recruitment
+        # events the person was invited to, without importing this app.
         from cite_emploi.core import person_panels
 
         from .views import person_panel
+        from .views_events import event_panel
 
         person_panels.register(person_panel, order=40)
+        person_panels.register(event_panel, order=45)
