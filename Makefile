@@ -54,6 +54,7 @@ bench: $(STAMP)
 	HTTPS=off $(BIN)/python bench/catalogue.py
 	HTTPS=off $(BIN)/python bench/followup.py
 	HTTPS=off $(BIN)/python bench/beneficiary_import.py
+	HTTPS=off $(BIN)/python bench/talent.py
 	$(BIN)/python bench/load.py
 
 clean:

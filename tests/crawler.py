@@ -58,6 +58,11 @@ def crawl(client, check=None, start: str = "/") -> dict[str, Page]:
             check(url, response)
         page = Page()
         seen[url] = page
+        if response.status_code in (301, 302) and response["Location"].startswith("/"):
+            # A part's home may send a role elsewhere (the employer's aller-vers → the events).
+            if not response["Location"].startswith(("/connexion/", *SKIP_PREFIXES)):
+                queue.append(response["Location"])
+            continue
         if response.status_code != 200 or not response["Content-Type"].startswith("text/html"):
             continue
         page.feed(response.content.decode())

@@ -36,7 +36,7 @@ from cite_emploi.territory.geocoder import GeocoderError, get_geocoder
 from cite_emploi.territory.models import QPV, Commune
 from cite_emploi.territory.queries import locate_point, perimeter_pairs
 
-from . import duplicates
+from . import duplicates, signals
 from .models import (
     Barrier,
     Beneficiary,
@@ -873,6 +873,7 @@ def close_follow_up(
         text=f"Suivi clos le {on:%d/%m/%Y}" + (f" : {reason}." if reason else "."),
     )
     audit_beneficiary("update", follow_up.beneficiary, by=by, what="clôture", request=request)
+    signals.follow_up_closed.send(sender=FollowUp, follow_up=follow_up, by=by)
     return follow_up
 
 
@@ -1355,6 +1356,9 @@ def _anonymise(beneficiary: Beneficiary, *, by, reason: str, request=None) -> No
                 ANONYMISED,
             )
             follow_up.save(update_fields=["status", "closed_on", "closing_reason"])
+    signals.beneficiary_anonymised.send(
+        sender=Beneficiary, beneficiary=beneficiary, follow_up=follow_up, by=by
+    )
     audit_beneficiary("update", beneficiary, by=by, what="anonymisation", request=request, reason=reason)
 
 

@@ -15,3 +15,10 @@ class OutreachConfig(AppConfig):
 
         person_panels.register(person_panel, order=40)
         person_panels.register(event_panel, order=45)
+
+        # An anonymised person's preparation notes (free text about them) are erased like their notes.
+        from cite_emploi.followup import signals
+
+        from .events import on_beneficiary_anonymised
+
+        signals.beneficiary_anonymised.connect(on_beneficiary_anonymised, dispatch_uid="outreach-anonymised")

@@ -818,3 +818,9 @@ def notify_registration_answered(registration_id: int, reason: str = "") -> int:
             "offers": list(registration.event_offers.select_related("offer").order_by("offer__title", "pk")),
         },
     )
+
+
+def on_beneficiary_anonymised(sender, *, beneficiary, follow_up=None, by=None, **kwargs) -> None:
+    """Preparation notes are free text about the person: erased with the rest (followup.signals)."""
+    if follow_up is not None:
+        EventCandidate.objects.filter(follow_up=follow_up).exclude(preparation="").update(preparation="")

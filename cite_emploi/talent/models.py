@@ -89,9 +89,54 @@ class TalentProfile(models.Model):
     class Meta:
         verbose_name = "profil de talent"
         verbose_name_plural = "profils de talents"
+        # Search and matching read only the profiles employers may see (status, consent): every
+        # index holds that filter and what its query needs, so counts, pages and scores are read
+        # from the index alone (ADR 0009). The consent comes after the order of a page: PostgreSQL
+        # does not take ``IS NULL`` as an equality that lets an index give its order. SQLite also
+        # gets ``talent_visible_words`` (migration 0002), an index PostgreSQL cannot hold for long
+        # texts.
         indexes = [
-            models.Index(fields=["territory", "status", "available_from"], name="talent_available"),
-            models.Index(fields=["territory", "status", "latitude", "longitude"], name="talent_place"),
+            models.Index(
+                fields=["territory", "status", "published_at", "id", "consent_withdrawn_on"],
+                name="talent_visible_recent",
+            ),
+            models.Index(
+                fields=[
+                    "territory",
+                    "status",
+                    "latitude",
+                    "longitude",
+                    "published_at",
+                    "id",
+                    "consent_withdrawn_on",
+                ],
+                name="talent_visible_place",
+            ),
+            models.Index(
+                fields=[
+                    "territory",
+                    "status",
+                    "consent_withdrawn_on",
+                    "available_from",
+                    "working_time",
+                    "contracts",
+                ],
+                name="talent_visible_filters",
+            ),
+            models.Index(
+                fields=[
+                    "id",
+                    "territory",
+                    "status",
+                    "consent_withdrawn_on",
+                    "latitude",
+                    "longitude",
+                    "mobility_km",
+                    "available_from",
+                    "contracts",
+                ],
+                name="talent_match",
+            ),
         ]
 
     def __str__(self):
@@ -116,7 +161,8 @@ class ProfileJob(models.Model):
         indexes = [
             models.Index(fields=["appellation", "profile"], name="profile_job_appellation"),
             models.Index(fields=["rome_code", "profile"], name="profile_job_rome"),
-            models.Index(fields=["domain", "profile"], name="profile_job_domain"),
+            # The candidates of an offer's domain with what their job scores on (matching.py).
+            models.Index(fields=["domain", "profile", "appellation", "rome_code"], name="profile_job_match"),
         ]
 
     def __str__(self):
