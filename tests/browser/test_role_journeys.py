@@ -596,6 +596,54 @@ def test_employer_reaches_its_dashboard_and_no_personal_data(journey):
         expect_refused(journey, path, f"refused-{path}", secrets)
 
 
+def test_employer_searches_profiles_and_requests_a_contact(journey):
+    """Issue 5: the employer finds anonymised profiles by skill, opens one (with why it matches their
+    offers) and asks the person's referent for a meeting — without ever seeing who the person is."""
+    from cite_emploi.talent.models import ContactRequest, TalentProfile
+
+    page = journey.page
+    log_in(journey, "employer@demo.test")
+    click_and_wait(page, nav(page).get_by_role("link", name="Valorisation des CV"))
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    journey.step("talent-home")
+    click_and_wait(
+        page,
+        page.get_by_role("navigation", name="Valorisation des CV").get_by_role(
+            "link", name="Rechercher des profils"
+        ),
+    )
+    journey.step("talent-search")
+
+    page.get_by_label(label("Compétences ou mots-clés")).fill("permis")
+    page.get_by_role("button", name="Rechercher", exact=True).click()
+    results = page.get_by_role("table").filter(has=page.locator("caption", has_text="Profils trouvés"))
+    expect(results).to_be_visible()
+    journey.step("talent-search-results")
+
+    first = results.get_by_role("link", name=re.compile(r"^CV-")).first
+    reference = first.inner_text().strip()
+    person = TalentProfile.objects.select_related("follow_up__beneficiary").get(reference=reference)
+    secrets = (
+        person.follow_up.beneficiary.last_name,
+        f"/suivi/beneficiaires/{person.follow_up.beneficiary_id}/",
+    )
+    assert_absent(journey, secrets)
+    click_and_wait(page, first)
+    expect(page.get_by_role("heading", level=1)).to_contain_text(reference)
+    assert_absent(journey, secrets)
+    journey.step("talent-profile")
+
+    page.get_by_label(label("Votre message au référent de la personne")).fill(
+        "Bonjour, nous recrutons un livreur en CDI ; pouvons-nous rencontrer cette personne ?"
+    )
+    before = ContactRequest.objects.filter(profile=person).count()
+    click_and_wait(page, page.get_by_role("button", name="Demander une mise en relation"))
+    expect_message(page, "Demande envoyée au référent")
+    assert_absent(journey, secrets)
+    journey.step("talent-contact-sent")
+    assert ContactRequest.objects.filter(profile=person).count() == before + 1
+
+
 # --- Known defects ---------------------------------------------------------------------------
 
 
