@@ -257,6 +257,14 @@ def _folded_appellations(version: tuple) -> list[tuple[str, int, int]]:
     ]
 
 
+def appellation_rows(appellations) -> list[dict]:
+    """The JSON shape of ROME job titles that every suggestion endpoint answers with."""
+    return [
+        {"code": a.code, "libelle": a.label, "code_rome": a.occupation.code, "metier": a.occupation.label}
+        for a in appellations
+    ]
+
+
 def search_appellations(q: str, limit: int = 15) -> list[RomeAppellation]:
     """ROME job titles whose every word matches (accents ignored), best first; or the titles of a ROME code.
 

@@ -753,19 +753,7 @@ def rome_search(request):
     results = queries.search_appellations(q) if q else []
     if request.htmx:
         return render(request, "followup/includes/rome_results.html", {"found": results, "searched": bool(q)})
-    return JsonResponse(
-        {
-            "resultats": [
-                {
-                    "code": a.code,
-                    "libelle": a.label,
-                    "code_rome": a.occupation.code,
-                    "metier": a.occupation.label,
-                }
-                for a in results
-            ]
-        }
-    )
+    return JsonResponse({"resultats": queries.appellation_rows(results)})
 
 
 @require_role(*PROFESSIONALS)

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from cite_emploi.accounts.permissions import require_role
 from cite_emploi.core.person_panels import Panel
 from cite_emploi.followup import services as followup
-from cite_emploi.followup.queries import search_appellations
+from cite_emploi.followup.queries import appellation_rows, search_appellations
 from cite_emploi.partners.directory import safe_cell
 
 from . import events
@@ -297,19 +297,7 @@ def event_rome_search(request):
     found = search_appellations(q.strip()[:100]) if q.strip() else []
     if request.htmx:
         return render(request, "outreach/events/rome_options.html", {"found": found})
-    return JsonResponse(
-        {
-            "resultats": [
-                {
-                    "code": a.code,
-                    "libelle": a.label,
-                    "code_rome": a.occupation.code,
-                    "metier": a.occupation.label,
-                }
-                for a in found
-            ]
-        }
-    )
+    return JsonResponse({"resultats": appellation_rows(found)})
 
 
 # --- employers' registrations and offers --------------------------------------------------------

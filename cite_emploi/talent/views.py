@@ -18,7 +18,7 @@ from cite_emploi.core.pdf import PdfUnavailable, render_pdf
 from cite_emploi.followup import access
 from cite_emploi.followup import services as followup
 from cite_emploi.followup.models import ProfessionalProject
-from cite_emploi.followup.queries import search_appellations
+from cite_emploi.followup.queries import appellation_rows, search_appellations
 from cite_emploi.partners.models import Organisation, OrganisationKind
 from cite_emploi.territory.centres import commune_centre
 from cite_emploi.territory.models import Commune, RomeAppellation
@@ -484,19 +484,7 @@ def offer_rome_search(request):
                 }
             },
         )
-    return JsonResponse(
-        {
-            "resultats": [
-                {
-                    "code": a.code,
-                    "libelle": a.label,
-                    "code_rome": a.occupation.code,
-                    "metier": a.occupation.label,
-                }
-                for a in results
-            ]
-        }
-    )
+    return JsonResponse({"resultats": appellation_rows(results)})
 
 
 # --- offers -------------------------------------------------------------------------------------
