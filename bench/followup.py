@@ -28,18 +28,15 @@ and the ratio naive / ours.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import re
-import shutil
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
 from measure import p, timed
-from scratch_db import ScratchDatabase
+from scratch_db import add_reuse_arguments, run_on_scratch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -597,52 +594,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=40, help="mesures par page (défaut : 40)")
     parser.add_argument("--naive-runs", type=int, default=2, help="mesures de l'approche naïve (défaut : 2)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument(
-        "--random-page-cost",
-        type=float,
-        default=1.1,
-        help="PostgreSQL : random_page_cost de la base mesurée (1,1 : réglage conseillé sur SSD, "
-        "docs/deploiement.md ; 0 : valeur du serveur)",
-    )
-    parser.add_argument(
-        "--keep", action="store_true", help="garder la base générée (son adresse est affichée) pour --reuse"
-    )
-    parser.add_argument("--reuse", metavar="DATABASE_URL", help="mesurer sur une base gardée par --keep")
-    options = parser.parse_args()
-    if options.reuse:
-        with tempfile.TemporaryDirectory(prefix="bench-followup-") as workdir:
-            _environ(options.reuse, workdir)
-            run(options, "PostgreSQL" if options.reuse.startswith("postgres") else "SQLite")
-        return
-
-    workdir = Path(tempfile.mkdtemp(prefix="bench-followup-"))
-    database = ScratchDatabase(workdir, "cite_emploi_bench_followup")
-    _environ(database.url, str(workdir))
-    try:
-        run(options, database.engine)
-    finally:
-        from django.db import connections
-
-        connections.close_all()  # PostgreSQL refuses to drop a database still in use
-        if options.keep:
-            print(f"Base gardée : --reuse {database.url}")
-        else:
-            database.drop()
-            shutil.rmtree(workdir, ignore_errors=True)
-
-
-def _environ(url: str, workdir: str) -> None:
-    (Path(workdir) / "staticfiles").mkdir(exist_ok=True)
-    os.environ.update(
-        {
-            "DATABASE_URL": url,
-            "HTTPS": "off",
-            "DEBUG": "off",
-            "ALLOWED_HOSTS": "testserver",
-            "CITE_EMPLOI_VAR_DIR": workdir,
-            "DJANGO_SETTINGS_MODULE": "cite_emploi.settings",
-        }
-    )
+    add_reuse_arguments(parser)
+    run_on_scratch(parser.parse_args(), "followup", run)
 
 
 def run(options, engine: str) -> None:

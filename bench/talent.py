@@ -33,16 +33,14 @@ import json
 import math
 import os
 import random
-import shutil
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from followup import QueryCounter, Rows, _chunked, _environ, reset_sequences
+from followup import QueryCounter, Rows, _chunked, reset_sequences
 from measure import p, timed
-from scratch_db import ScratchDatabase
+from scratch_db import add_reuse_arguments, run_on_scratch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -521,38 +519,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=100, help="mesures par ligne (défaut : 100)")
     parser.add_argument("--naive-runs", type=int, default=3, help="mesures de l'approche naïve (défaut : 3)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument(
-        "--random-page-cost",
-        type=float,
-        default=1.1,
-        help="PostgreSQL : random_page_cost de la base mesurée (1,1 : réglage conseillé sur SSD, "
-        "docs/deploiement.md ; 0 : valeur du serveur)",
-    )
-    parser.add_argument(
-        "--keep", action="store_true", help="garder la base générée (son adresse est affichée) pour --reuse"
-    )
-    parser.add_argument("--reuse", metavar="DATABASE_URL", help="mesurer sur une base gardée par --keep")
-    options = parser.parse_args()
-    if options.reuse:
-        with tempfile.TemporaryDirectory(prefix="bench-talent-") as workdir:
-            _environ(options.reuse, workdir)
-            run(options, "PostgreSQL" if options.reuse.startswith("postgres") else "SQLite")
-        return
-
-    workdir = Path(tempfile.mkdtemp(prefix="bench-talent-"))
-    database = ScratchDatabase(workdir, "cite_emploi_bench_talent")
-    _environ(database.url, str(workdir))
-    try:
-        run(options, database.engine)
-    finally:
-        from django.db import connections
-
-        connections.close_all()  # PostgreSQL refuses to drop a database still in use
-        if options.keep:
-            print(f"Base gardée : --reuse {database.url}")
-        else:
-            database.drop()
-            shutil.rmtree(workdir, ignore_errors=True)
+    add_reuse_arguments(parser)
+    run_on_scratch(parser.parse_args(), "talent", run)
 
 
 def run(options, engine: str) -> None:
