@@ -267,7 +267,7 @@ def _staff(orgs) -> dict[str, list[User]]:
 # --- people -------------------------------------------------------------------------------------
 
 
-def _areas(territory):
+def perimeter_areas(territory):
     """The (QPV, commune) areas of the current perimeter, with their outline clipped to the commune."""
     pairs = perimeter_pairs(territory.current_perimeter)
     qpvs = {q.code: q for q in QPV.objects.filter(code__in={q for q, _ in pairs}, geography_year=2024)}
@@ -296,7 +296,7 @@ def _draw_points(rng, geometry, n: int) -> list[tuple[float, float]]:
 def _homes(story: Story, n: int) -> list[dict]:
     """Where the ``n`` people live: in a QPV of the perimeter (checked with the locator) or not."""
     rng, territory = story.rng, story.territory
-    pairs, qpvs, communes, areas = _areas(territory)
+    pairs, qpvs, communes, areas = perimeter_areas(territory)
     locator = get_locator()
     in_qpv = round(n * IN_QPV_SHARE)
     unlocated = round(n * UNLOCATED_SHARE)

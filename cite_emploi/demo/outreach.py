@@ -17,7 +17,6 @@ import random
 from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
-from shapely.geometry import shape
 
 from cite_emploi.followup.models import Beneficiary, FollowUpMember, Outcome, TimelineEvent
 from cite_emploi.followup.services import CONTRACT_LABELS
@@ -36,7 +35,8 @@ from cite_emploi.outreach.models import (
 )
 from cite_emploi.talent.models import JobOffer
 from cite_emploi.territory.models import QPV, Commune
-from cite_emploi.territory.queries import perimeter_pairs
+
+from .followup import perimeter_areas
 
 SEED = 2026
 WEEKS_BACK, WEEKS_AHEAD = 52, 4
@@ -98,19 +98,14 @@ def load_outreach_demo(territory, orgs, employers, today: date | None = None) ->
 
 
 def _areas(territory) -> list[tuple[QPV, Commune, object]]:
-    pairs = sorted(perimeter_pairs(territory.current_perimeter))
-    qpvs = {q.code: q for q in QPV.objects.filter(code__in={q for q, _ in pairs}, geography_year=2024)}
-    communes = {c.code: c for c in Commune.objects.filter(code__in={c for _, c in pairs})}
+    """One place per QPV of the perimeter: its first commune, and a point inside its part there."""
+    pairs, qpvs, communes, outlines = perimeter_areas(territory)
     areas, seen = [], set()
-    for qpv_code, commune_code in pairs:
-        if qpv_code in seen:  # one permanence per QPV, in its first commune of the perimeter
-            continue
-        seen.add(qpv_code)
-        outline = shape(qpvs[qpv_code].geometry)
-        commune = communes[commune_code]
-        if commune.geometry:
-            outline = outline.intersection(shape(commune.geometry))
-        areas.append((qpvs[qpv_code], commune, outline.representative_point()))
+    for qpv_code, commune_code in sorted(pairs):
+        if qpv_code not in seen:
+            seen.add(qpv_code)
+            outline = outlines[(qpv_code, commune_code)]
+            areas.append((qpvs[qpv_code], communes[commune_code], outline.representative_point()))
     return areas
 
 
