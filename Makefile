@@ -55,6 +55,7 @@ bench: $(STAMP)
 	HTTPS=off $(BIN)/python bench/followup.py
 	HTTPS=off $(BIN)/python bench/beneficiary_import.py
 	HTTPS=off $(BIN)/python bench/talent.py
+	HTTPS=off $(BIN)/python bench/diagnostic.py
 	$(BIN)/python bench/load.py
 
 clean:

@@ -15,6 +15,7 @@ urlpatterns = [
     path("suivi/", include("cite_emploi.followup.urls")),
     path("aller-vers/", include("cite_emploi.outreach.urls")),
     path("cvtheque/", include("cite_emploi.talent.urls")),
+    path("diagnostic/", include("cite_emploi.diagnostic.urls")),
     path("api/v1/", api.urls),
     path("administration/", admin.site.urls),
 ]

@@ -8,6 +8,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.access import EDIT_CENSUS, LOGIN, PROFESSIONALS_ONLY, READ_CENSUS, ROLES
 from tests.accounts.factories import member
+from tests.diagnostic import access_datasets as diagnostic_datasets
+from tests.diagnostic import access_pages as diagnostic_pages
+from tests.diagnostic import access_report as diagnostic_report
 from tests.outreach import access_actions, access_events
 from tests.talent import access_routes as talent_access
 
@@ -21,7 +24,7 @@ EXPECTED = {
     "accounts:password_reset_complete": ("/mot-de-passe/modifie/", 200, 200),
     "accounts:account": ("/compte/", LOGIN, 200),
     "accounts:switch_territory": ("/compte/territoire/", LOGIN, 405),
-    "core:upcoming": ("/a-venir/diagnostic/", 200, 200),
+    "core:upcoming": ("/a-venir/pilotage/", 200, 200),
     "core:help": ("/aide/", 200, 200),
     "core:help_page": ("/aide/premiers-pas/", 200, 200),
     "core:accessibility": ("/accessibilite/", 200, 200),
@@ -269,7 +272,14 @@ EXPECTED = {
     "followup:import_cancel": ("/suivi/import/{import_job}/abandonner/", LOGIN, 405, PROFESSIONALS_ONLY),
 }
 # Each later app lists its routes beside its tests, with the objects their paths name.
-ROUTE_LISTS = (access_actions, access_events, talent_access)
+ROUTE_LISTS = (
+    access_actions,
+    access_events,
+    talent_access,
+    diagnostic_pages,
+    diagnostic_datasets,
+    diagnostic_report,
+)
 for _routes in ROUTE_LISTS:
     EXPECTED.update(_routes.ROUTES)
 # Django's own admin: anyone without staff status is sent to its login page.

@@ -55,7 +55,7 @@ PARTS = (
     Part(
         "diagnostic",
         "Diagnostic",
-        None,
+        "diagnostic:overview",
         "Diagnostic territorial partagé : statistiques, indicateurs, besoins non couverts.",
         ("coordinator", "elected", "funder"),
     ),

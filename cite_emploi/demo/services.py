@@ -15,6 +15,7 @@ from cite_emploi.partners.models import Organisation, OrganisationKind
 from cite_emploi.territory.models import Commune, Territory
 from cite_emploi.territory.services import load_territory
 
+from .diagnostic import load_diagnostic_demo
 from .followup import load_followup_demo
 from .outreach import load_outreach_demo
 from .partners import load_partner_demo
@@ -251,4 +252,6 @@ def load_demo() -> list[DemoAccount]:
     load_followup_demo(territories["gpsea"], orgs)
     load_talent_demo(territories["gpsea"], orgs)
     load_outreach_demo(territories["gpsea"], orgs, demo_employers(territories["gpsea"], orgs))
+    # Last: the report version's snapshot reads everything written above.
+    load_diagnostic_demo(territories["gpsea"])
     return list(ACCOUNTS)

@@ -20,7 +20,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from cite_emploi.core.secrecy import secrecy_threshold
+from cite_emploi.core.secrecy import Figure, hide_small, protect
 from cite_emploi.followup import access
 from cite_emploi.followup.models import AgeGroup, Beneficiary, FollowUp
 from cite_emploi.partners.models import Organisation, OrganisationKind
@@ -469,21 +469,6 @@ def map_rows(territory, filters: ActionFilters) -> tuple[list[MapRow], bool]:
 # --- results ------------------------------------------------------------------------------------
 
 
-@dataclass
-class Figure:
-    """A count of people: ``hidden`` when it falls under statistical secrecy (or would reveal one that does)."""
-
-    value: int = 0
-    hidden: bool = False
-
-    def __str__(self) -> str:
-        return f"< {secrecy_threshold()}" if self.hidden else str(self.value)
-
-    @property
-    def shown(self) -> int | None:
-        return None if self.hidden else self.value
-
-
 def _figures(keys) -> dict[str, Figure]:
     return {key: Figure() for key in keys}
 
@@ -533,32 +518,6 @@ class Results:
     cancelled: int = 0
 
 
-def _secondary(groups: list[tuple[Figure, list[Figure]]]) -> None:
-    """Hide enough cells that no hidden count can be found back by difference.
-
-    Each group is a total and the cells that add up to it. When a shown total has exactly one
-    hidden cell, the smallest shown non-zero cell is hidden too (or, when every other cell is zero,
-    the total itself); a hidden total whose cells are all shown gets its smallest non-zero cell
-    hidden. Hiding only grows, so the loop ends. A zero is never hidden to protect another cell:
-    a QPV where nothing was held is known to have zero.
-    """
-    changed = True
-    while changed:
-        changed = False
-        for total, cells in groups:
-            hidden = sum(1 for c in cells if c.hidden)
-            others = [c for c in cells if not c.hidden and c.value]
-            if not total.hidden and hidden == 1:
-                if others:
-                    min(others, key=lambda c: c.value).hidden = True
-                else:
-                    total.hidden = True
-                changed = True
-            elif total.hidden and not hidden and others:
-                min(others, key=lambda c: c.value).hidden = True
-                changed = True
-
-
 def _named_figures(row: ResultRow) -> dict[str, Figure]:
     return {
         "contacts": row.contacts,
@@ -570,10 +529,7 @@ def _named_figures(row: ResultRow) -> dict[str, Figure]:
 
 
 def apply_secrecy(rows: list[ResultRow], total: ResultRow) -> None:
-    threshold = secrecy_threshold()
-    for row in [*rows, total]:
-        for figure in row.people():
-            figure.hidden = 0 < figure.value < threshold
+    hide_small(figure for row in [*rows, total] for figure in row.people())
     groups = []
     for row in [*rows, total]:
         groups.append((row.reached, list(row.by_age.values())))
@@ -581,7 +537,7 @@ def apply_secrecy(rows: list[ResultRow], total: ResultRow) -> None:
     per_row = [_named_figures(r) for r in rows]
     for name, figure in _named_figures(total).items():
         groups.append((figure, [cells[name] for cells in per_row]))
-    _secondary(groups)
+    protect(groups)
 
 
 def _held(territory, start: date, end: date, commune_ids=None, qpv_ids=None) -> QuerySet[OutreachAction]:

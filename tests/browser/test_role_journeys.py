@@ -545,6 +545,24 @@ def browse_aggregates(journey, email: str, secrets: tuple[str, ...], refused: tu
         expect_refused(journey, path, f"refused-{path}", secrets)
 
 
+def browse_diagnostic(journey, secrets: tuple[str, ...]):
+    """Issue 6: the elected member opens the diagnostic, her commune's page, one of its QPV and the gaps."""
+    page = journey.page
+    click_and_wait(page, nav(page).get_by_role("link", name="Diagnostic"))
+    click_and_wait(page, page.get_by_role("link", name=re.compile("^Créteil : ses chiffres")))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Créteil")
+    expect(page.get_by_role("table").filter(has_text="Comparaison sur la période")).to_be_visible()
+    assert_absent(journey, secrets)
+    journey.step("diagnostic-commune")
+    click_and_wait(page, page.locator("main").get_by_role("link", name=re.compile("^Mont Mesly")).first)
+    expect(page.get_by_role("heading", level=1)).to_contain_text(MONT_MESLY)
+    assert_absent(journey, secrets)
+    journey.step("diagnostic-qpv")
+    click_and_wait(page, page.get_by_role("link", name="Besoins non couverts"))
+    assert_absent(journey, secrets)
+    journey.step("diagnostic-gaps")
+
+
 def test_elected_and_funder_see_aggregates_and_never_a_name(journey):
     last_name = f"Confidentielle{token()}"
     beneficiary, referral = person_followed_by_france_travail(last_name, referred_to=ml_permis_service())
@@ -556,6 +574,7 @@ def test_elected_and_funder_see_aggregates_and_never_a_name(journey):
         f"/suivi/beneficiaires/{beneficiary.pk}/export.pdf",
     )
     browse_aggregates(journey, "elected.creteil@demo.test", secrets, refused)
+    browse_diagnostic(journey, secrets)
     journey.new_context()
     browse_aggregates(journey, "funder@demo.test", secrets, refused)
 

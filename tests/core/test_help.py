@@ -26,6 +26,6 @@ def test_public_pages(client, db):
 
 
 def test_upcoming_parts_say_so_plainly(client, db):
-    response = client.get(reverse("core:upcoming", args=["diagnostic"]))
+    response = client.get(reverse("core:upcoming", args=["pilotage"]))
     assert "pas encore disponible" in response.content.decode()
     assert client.get(reverse("core:upcoming", args=["nimporte"])).status_code == 404

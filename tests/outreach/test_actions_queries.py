@@ -5,9 +5,9 @@ from datetime import date, datetime, time
 import pytest
 from django.utils import timezone
 
+from cite_emploi.core.secrecy import Figure, protect
 from cite_emploi.outreach import queries
 from cite_emploi.outreach.models import ActionOrigin, OutreachAction, ReachedCount
-from cite_emploi.outreach.queries import Figure
 from cite_emploi.territory.models import Commune, Territory
 from tests.followup.factories import FollowUpFactory
 from tests.outreach.factories import OutreachActionFactory, RecruitmentEventFactory, qpv
@@ -208,7 +208,7 @@ def test_secondary_secrecy_never_leaves_a_single_hidden_cell_under_a_shown_total
 
 def test_a_lone_hidden_cell_beside_zeros_hides_the_total():
     total, cells = Figure(3), [Figure(3, hidden=True), Figure(0), Figure(0)]
-    queries._secondary([(total, cells)])
+    protect([(total, cells)])
     assert total.hidden and not cells[1].hidden
 
 
