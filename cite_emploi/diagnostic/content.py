@@ -134,6 +134,13 @@ def _compute(code: str, territory, period: Period, by=(), where=None) -> dict:
     return table_dict(indicators.compute(code, territory, period, by=by, where=where))
 
 
+# A key figure is the indicator's total: these read better without their breakdown's name.
+KEY_FIGURE_NAMES = {
+    "services_par_categorie": "Services recensés",
+    "partenaires_par_nature": "Partenaires recensés",
+}
+
+
 def key_figures(territory, period: Period, where: dict | None = None) -> list[dict]:
     result = []
     for code in KEY_FIGURES:
@@ -144,7 +151,7 @@ def key_figures(territory, period: Period, where: dict | None = None) -> list[di
         result.append(
             {
                 "code": code,
-                "name": indicator.label,
+                "name": KEY_FIGURE_NAMES.get(code, indicator.label),
                 "unit": indicator.unit,
                 "theme": indicator.theme,
                 **figure_dict(table, table.total),
