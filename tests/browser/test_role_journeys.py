@@ -549,6 +549,8 @@ def browse_diagnostic(journey, secrets: tuple[str, ...]):
     """Issue 6: the elected member opens the diagnostic, her commune's page, one of its QPV and the gaps."""
     page = journey.page
     click_and_wait(page, nav(page).get_by_role("link", name="Diagnostic"))
+    assert_absent(journey, secrets)
+    journey.step("diagnostic")
     click_and_wait(page, page.get_by_role("link", name=re.compile("^Créteil : ses chiffres")))
     expect(page.get_by_role("heading", level=1)).to_have_text("Créteil")
     expect(page.get_by_role("table").filter(has_text="Comparaison sur la période")).to_be_visible()
