@@ -56,6 +56,7 @@ bench: $(STAMP)
 	HTTPS=off $(BIN)/python bench/beneficiary_import.py
 	HTTPS=off $(BIN)/python bench/talent.py
 	HTTPS=off $(BIN)/python bench/diagnostic.py
+	HTTPS=off $(BIN)/python bench/steering.py
 	$(BIN)/python bench/load.py
 
 clean:

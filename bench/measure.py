@@ -24,6 +24,34 @@ def timed(function, runs: int, warmup: int = 2) -> tuple[list[float], object]:
     return times, result
 
 
+def timed_stale(function, keys, runs: int, warmup: int = 2) -> tuple[list[float], object]:
+    """``timed`` with the cache entries ``keys`` (``core.recent``) made stale before each call.
+
+    The page serves them and starts their recomputation in a thread; the benchmark waits for it
+    between two calls, as between two readers, outside the measured time.
+    """
+    from django.core.cache import cache
+
+    from cite_emploi.core.recent import FRESH_SECONDS, KEEP_SECONDS, wait_for_refreshes
+
+    def stale():
+        wait_for_refreshes()
+        for key in keys:
+            found = cache.get(key)
+            if found is not None:
+                cache.set(key, (found[0] - FRESH_SECONDS - 1, found[1]), KEEP_SECONDS)
+
+    result = None
+    times = []
+    for _ in range(warmup + runs):
+        stale()
+        started = time.perf_counter()
+        result = function()
+        times.append((time.perf_counter() - started) * 1000)
+    wait_for_refreshes()
+    return times[warmup:], result
+
+
 def p(times: list[float], q: float) -> float:
     """The ``q``-th percentile of ``times`` (inclusive method: p100 is the slowest run)."""
     if len(times) == 1:

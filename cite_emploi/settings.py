@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "cite_emploi.talent",
     "cite_emploi.outreach",
     "cite_emploi.diagnostic",
+    "cite_emploi.steering",
     "cite_emploi.api",
     # Not a domain app: builds the fictitious demo data on top of all the others.
     "cite_emploi.demo",

@@ -16,6 +16,7 @@ urlpatterns = [
     path("aller-vers/", include("cite_emploi.outreach.urls")),
     path("cvtheque/", include("cite_emploi.talent.urls")),
     path("diagnostic/", include("cite_emploi.diagnostic.urls")),
+    path("pilotage/", include("cite_emploi.steering.urls")),
     path("api/v1/", api.urls),
     path("administration/", admin.site.urls),
 ]

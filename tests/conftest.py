@@ -13,10 +13,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
-def empty_cache():
-    """Each test starts with an empty cache: rolled-back rows may come back with the same ids."""
+def empty_cache(settings):
+    """Each test starts with an empty cache: rolled-back rows may come back with the same ids.
+
+    Stale figures are recomputed before answering: a test's transaction is invisible to the thread
+    that would recompute them on a live server (``core.recent``).
+    """
     from django.core.cache import cache
 
+    settings.RECENT_REFRESH = "inline"
     cache.clear()
 
 

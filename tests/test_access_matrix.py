@@ -12,6 +12,7 @@ from tests.diagnostic import access_datasets as diagnostic_datasets
 from tests.diagnostic import access_pages as diagnostic_pages
 from tests.diagnostic import access_report as diagnostic_report
 from tests.outreach import access_actions, access_events
+from tests.steering import access_committees, access_dashboards, access_plan
 from tests.talent import access_routes as talent_access
 
 EXPECTED = {
@@ -24,7 +25,6 @@ EXPECTED = {
     "accounts:password_reset_complete": ("/mot-de-passe/modifie/", 200, 200),
     "accounts:account": ("/compte/", LOGIN, 200),
     "accounts:switch_territory": ("/compte/territoire/", LOGIN, 405),
-    "core:upcoming": ("/a-venir/pilotage/", 200, 200),
     "core:help": ("/aide/", 200, 200),
     "core:help_page": ("/aide/premiers-pas/", 200, 200),
     "core:accessibility": ("/accessibilite/", 200, 200),
@@ -279,6 +279,9 @@ ROUTE_LISTS = (
     diagnostic_pages,
     diagnostic_datasets,
     diagnostic_report,
+    access_plan,
+    access_dashboards,
+    access_committees,
 )
 for _routes in ROUTE_LISTS:
     EXPECTED.update(_routes.ROUTES)

@@ -1,18 +1,15 @@
-"""The main navigation: one entry per part of the platform (DESIGN.md), in the seed's order.
-
-A part that is not built yet points to a page that says so plainly and what it will do.
-"""
+"""The main navigation: one entry per part of the platform (DESIGN.md), in the seed's order."""
 
 from dataclasses import dataclass
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 
 @dataclass(frozen=True)
 class Part:
     slug: str
     label: str
-    url_name: str | None  # None: not built yet
+    url_name: str
     summary: str
     roles: tuple[str, ...] = ()  # empty: every signed-in role
 
@@ -62,15 +59,11 @@ PARTS = (
     Part(
         "pilotage",
         "Pilotage",
-        None,
+        "steering:dashboard",
         "Plan d'actions, subvention et cofinancements, comités de pilotage, tableaux de bord.",
         ("coordinator", "elected", "funder"),
     ),
 )
-
-
-def part(slug: str) -> Part:
-    return next(p for p in PARTS if p.slug == slug)
 
 
 def entries_for(scope, current_path: str) -> list[dict]:
@@ -78,11 +71,6 @@ def entries_for(scope, current_path: str) -> list[dict]:
     for p in PARTS:
         if p.roles and not (scope.is_platform_admin or scope.has_role(*p.roles)):
             continue
-        try:
-            url = reverse(p.url_name) if p.url_name else reverse("core:upcoming", args=[p.slug])
-        except NoReverseMatch:
-            url = reverse("core:upcoming", args=[p.slug])
-        entries.append(
-            {"label": p.label, "url": url, "built": bool(p.url_name), "current": current_path.startswith(url)}
-        )
+        url = reverse(p.url_name)
+        entries.append({"label": p.label, "url": url, "current": current_path.startswith(url)})
     return entries

@@ -5,7 +5,6 @@ from . import views
 app_name = "core"
 
 urlpatterns = [
-    path("a-venir/<slug:slug>/", views.upcoming, name="upcoming"),
     path("aide/", views.help_index, name="help"),
     path("aide/<slug:slug>/", views.help_page, name="help_page"),
     path("accessibilite/", views.accessibility, name="accessibility"),

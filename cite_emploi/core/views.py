@@ -1,18 +1,7 @@
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 
 from . import help as help_pages
-from .navigation import part
-
-
-def upcoming(request, slug):
-    try:
-        p = part(slug)
-    except StopIteration:
-        raise Http404("Partie inconnue.") from None
-    if p.url_name:
-        return redirect(p.url_name)
-    return render(request, "core/upcoming.html", {"part": p, "title": p.label})
 
 
 def help_index(request):

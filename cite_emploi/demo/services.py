@@ -19,6 +19,7 @@ from .diagnostic import load_diagnostic_demo
 from .followup import load_followup_demo
 from .outreach import load_outreach_demo
 from .partners import load_partner_demo
+from .steering import load_steering_demo
 from .talent import demo_employers, load_talent_demo
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -254,4 +255,6 @@ def load_demo() -> list[DemoAccount]:
     load_outreach_demo(territories["gpsea"], orgs, demo_employers(territories["gpsea"], orgs))
     # Last: the report version's snapshot reads everything written above.
     load_diagnostic_demo(territories["gpsea"])
+    # After the diagnostic: the plans answer its version's gaps.
+    load_steering_demo(territories["gpsea"], orgs)
     return list(ACCOUNTS)

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.core.cache import cache
 from django.utils import timezone
+
+from cite_emploi.core.recent import recent
 
 from . import gaps, indicators
 from .indicators import Period, Table
@@ -185,22 +186,19 @@ def snapshot(territory, as_of: date | None = None) -> dict:
     }
 
 
-OVERVIEW_CACHE_SECONDS = 300
-
-
 def overview(territory, as_of: date) -> dict:
-    """The territory overview's figures, kept ``OVERVIEW_CACHE_SECONDS`` per territory and date.
+    """The territory overview's figures at a date, computed lately (``core.recent``).
 
     The first screen of the diagnostic reads every follow-up, barrier and referral of the year:
-    about two seconds at 100,000 people. It is computed once, then served from the cache for a few
-    minutes; the page says when it was computed. Pages of a QPV or a commune are computed each time.
+    about two seconds at 100,000 people. It is computed at the first view, then served from the
+    cache and recomputed behind the readers every five minutes; the page says when it was computed.
+    Pages of a QPV or a commune are computed each time.
     """
-    key = f"diagnostic:overview:{territory.pk}:{as_of.isoformat()}"
-    found = cache.get(key)
-    if found is None:
+
+    def compute() -> dict:
         period = period_at(as_of)
         ranked = [gap.as_dict() for gap in gaps.gap_analysis(territory, period)]
-        found = {
+        return {
             "computed_at": timezone.now(),
             "key_figures": key_figures(territory, period),
             "followed": _compute("beneficiaires_suivis", territory, period, ("qpv",)),
@@ -209,8 +207,8 @@ def overview(territory, as_of: date) -> dict:
             "gaps": ranked[:5],
             "gap_count": len(ranked),
         }
-        cache.set(key, found, OVERVIEW_CACHE_SECONDS)
-    return found
+
+    return recent(f"diagnostic:overview:{territory.pk}:{as_of.isoformat()}", compute)
 
 
 def coverage_dict(territory) -> dict:

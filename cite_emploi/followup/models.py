@@ -141,7 +141,12 @@ class Beneficiary(models.Model):
         verbose_name = "bénéficiaire"
         ordering = ["last_name", "first_name"]
         indexes = [
-            models.Index(fields=["territory", "birth_date"]),
+            # Covers every breakdown of the diagnostic's people indicators (age, QPV, commune, sex):
+            # grouping 100,000 people reads the index, not the table (bench/steering.py).
+            models.Index(
+                fields=["territory", "birth_date", "qpv", "commune", "sex"],
+                name="followup_benef_places_cover",
+            ),
             models.Index(fields=["territory", "last_name"]),
         ]
 
@@ -239,6 +244,12 @@ class FollowUp(models.Model):
 
     class Meta:
         verbose_name = "suivi"
+        # « Suivis ouverts pendant la période » reads its dates from the index, not the table.
+        indexes = [
+            models.Index(
+                fields=["beneficiary", "opened_on", "closed_on"], name="followup_followup_dates_cover"
+            )
+        ]
 
     def __str__(self):
         return f"Suivi n° {self.pk} (fiche n° {self.beneficiary_id})"

@@ -565,6 +565,23 @@ def browse_diagnostic(journey, secrets: tuple[str, ...]):
     journey.step("diagnostic-gaps")
 
 
+def browse_steering(journey, secrets: tuple[str, ...]):
+    """Issue 7: the elected member opens her commune's dashboard, then one action of the plan there."""
+    page = journey.page
+    click_and_wait(page, nav(page).get_by_role("link", name="Pilotage"))
+    assert_absent(journey, secrets)
+    journey.step("steering")
+    click_and_wait(page, page.locator(".fr-callout").get_by_role("link", name="Créteil"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Créteil")
+    assert_absent(journey, secrets)
+    journey.step("steering-commune")
+    actions = page.get_by_role("table", name="Actions ciblant un quartier de la commune")
+    click_and_wait(page, actions.get_by_role("link").first)
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert_absent(journey, secrets)
+    journey.step("steering-action")
+
+
 def test_elected_and_funder_see_aggregates_and_never_a_name(journey):
     last_name = f"Confidentielle{token()}"
     beneficiary, referral = person_followed_by_france_travail(last_name, referred_to=ml_permis_service())
@@ -577,6 +594,7 @@ def test_elected_and_funder_see_aggregates_and_never_a_name(journey):
     )
     browse_aggregates(journey, "elected.creteil@demo.test", secrets, refused)
     browse_diagnostic(journey, secrets)
+    browse_steering(journey, secrets)
     journey.new_context()
     browse_aggregates(journey, "funder@demo.test", secrets, refused)
 

@@ -23,9 +23,3 @@ def test_unknown_or_hostile_guide_is_a_404(client, db):
 def test_public_pages(client, db):
     for name in ("core:accessibility", "core:personal_data", "core:sources", "accounts:home"):
         assert client.get(reverse(name)).status_code == 200
-
-
-def test_upcoming_parts_say_so_plainly(client, db):
-    response = client.get(reverse("core:upcoming", args=["pilotage"]))
-    assert "pas encore disponible" in response.content.decode()
-    assert client.get(reverse("core:upcoming", args=["nimporte"])).status_code == 404
