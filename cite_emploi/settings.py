@@ -108,7 +108,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "dsfr.context_processors.site_config",
+                # Not dsfr.context_processors.site_config: it read the DsfrConfig table twice per
+                # page for a SITE_CONFIG that this processor replaces with constants anyway.
                 "cite_emploi.core.context_processors.platform",
             ],
         },
@@ -208,6 +209,9 @@ CSRF_COOKIE_SECURE = HTTPS
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
+# Sessions stay in the database, read once per page: a logout or a revoked account ends them on
+# every worker at once. Not ``cached_db``: the default cache lives in each worker's memory, so a
+# logout would clear one worker's copy while the others kept serving the session.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

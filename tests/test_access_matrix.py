@@ -234,6 +234,7 @@ EXPECTED = {
         PROFESSIONALS_ONLY,
     ),
     "followup:project_edit": ("/suivi/beneficiaires/{beneficiary}/projet/", LOGIN, 404, PROFESSIONALS_ONLY),
+    "followup:timeline": ("/suivi/beneficiaires/{beneficiary}/parcours/", LOGIN, 404, PROFESSIONALS_ONLY),
     "followup:entry_create": (
         "/suivi/beneficiaires/{beneficiary}/parcours/nouveau/",
         LOGIN,

@@ -7,6 +7,8 @@ Every page and API route learns who is asking, in which territory and with which
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from django.db.models import prefetch_related_objects
+
 from cite_emploi.territory.models import Territory
 
 from .models import Membership
@@ -64,8 +66,10 @@ def build_scope(user, session=None) -> Scope:
         Membership.objects.active()
         .filter(user=user)
         .select_related("organisation__territory", "organisation__commune")
-        .prefetch_related("communes")
     )
+    # Only an elected member's communes limit what they read (``commune_ids``): the other roles,
+    # i.e. nearly every page, save the query.
+    prefetch_related_objects([m for m in memberships if m.role == "elected"], "communes")
     territories = {m.organisation.territory_id: m.organisation.territory for m in memberships}
     if user.is_superuser:
         territories.update({t.pk: t for t in Territory.objects.all()})

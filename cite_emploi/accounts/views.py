@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.db.models import prefetch_related_objects
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
@@ -47,7 +48,10 @@ def home(request):
 
 @login_required
 def account(request):
-    return render(request, "accounts/account.html", {"scope": request.scope})
+    scope = request.scope
+    # The table lists every membership's communes; the scope fetched only the elected members'.
+    prefetch_related_objects(scope.memberships, "communes")
+    return render(request, "accounts/account.html", {"scope": scope})
 
 
 @login_required

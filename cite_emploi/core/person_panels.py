@@ -5,6 +5,12 @@ The follow-up app (``followup``) sits left of ``outreach`` and ``talent`` in the
 the outreach action their follow-up started from, their recruitment events), so each registers a
 builder here from its ``AppConfig.ready()`` and the person's page renders what the builders return.
 A builder runs a fixed number of queries: the page's query count must not grow with the data.
+
+A builder that reads one object per follow-up (a one-to-one relation of the follow-up) names it with
+``follow_up_related``: the person's page then reads those objects with the person, in the query it
+runs anyway (``follow_up_relations``), and the builder finds them on ``beneficiary.follow_up``
+without a query of its own. Outlines and other large columns of those objects are named in
+``follow_up_deferred``.
 """
 
 from collections.abc import Callable
@@ -20,13 +26,28 @@ class Panel:
 # builder(request, beneficiary, member) -> Panel | None; member is the viewer's FollowUpMember (or None).
 Builder = Callable[..., Panel | None]
 _builders: list[tuple[int, Builder]] = []
+_related: list[str] = []
+_deferred: list[str] = []
 
 
-def register(builder: Builder, *, order: int = 50) -> Builder:
+def register(
+    builder: Builder,
+    *,
+    order: int = 50,
+    follow_up_related: tuple[str, ...] = (),
+    follow_up_deferred: tuple[str, ...] = (),
+) -> Builder:
     if all(b is not builder for _, b in _builders):
         _builders.append((order, builder))
         _builders.sort(key=lambda pair: pair[0])
+    _related.extend(path for path in follow_up_related if path not in _related)
+    _deferred.extend(path for path in follow_up_deferred if path not in _deferred)
     return builder
+
+
+def follow_up_relations() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(select_related paths, deferred paths) from the follow-up that the builders read."""
+    return tuple(_related), tuple(_deferred)
 
 
 def panels_for(request, beneficiary, member) -> list[Panel]:

@@ -8,7 +8,8 @@ minutes old, so ``recent(key, compute)`` keeps each value with the moment it was
 * younger than ``fresh_seconds``: served as it is;
 * older: still served (the pages print when their figures were computed), and recomputed by a
   thread of the same process, one at a time per key (a lock in the cache), so that the next reader
-  gets fresh figures;
+  gets fresh figures. The thread starts once the response has been sent (``request_finished``):
+  started at once, it would share the interpreter with the page being rendered and slow it down;
 * missing (first view of that key, or a day without a reader): computed on the request.
 
 A value computed from other recent values (a dashboard from its tables) recomputes them on the spot
@@ -28,6 +29,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.db import connections
 
 FRESH_SECONDS = 300
@@ -49,11 +51,34 @@ def recent(key: str, compute: Callable[[], Any], fresh_seconds: int = FRESH_SECO
     if getattr(settings, "RECENT_REFRESH", "thread") == "inline" or getattr(_inside, "refresh", False):
         return _store(key, compute)
     if cache.add(f"{key}:refreshing", 1, LOCK_SECONDS):
-        thread = threading.Thread(target=_refresh, args=(key, compute), daemon=True)
-        _running[:] = [t for t in _running if t.is_alive()]
-        _running.append(thread)
-        thread.start()
+        if getattr(_inside, "request", False):
+            _inside.pending = [*getattr(_inside, "pending", []), (key, compute)]
+        else:
+            _start(key, compute)
     return value
+
+
+def _start(key: str, compute: Callable[[], Any]) -> None:
+    thread = threading.Thread(target=_refresh, args=(key, compute), daemon=True)
+    _running[:] = [t for t in _running if t.is_alive()]
+    _running.append(thread)
+    thread.start()
+
+
+def _request_started(**kwargs) -> None:
+    _inside.request = True
+    _inside.pending = []
+
+
+def _request_finished(**kwargs) -> None:
+    _inside.request = False
+    pending, _inside.pending = getattr(_inside, "pending", []), []
+    for key, compute in pending:
+        _start(key, compute)
+
+
+request_started.connect(_request_started, dispatch_uid="core.recent.request_started")
+request_finished.connect(_request_finished, dispatch_uid="core.recent.request_finished")
 
 
 def wait_for_refreshes(timeout: float | None = None) -> None:

@@ -42,11 +42,14 @@ def visible_beneficiaries(scope):
     )
 
 
-def get_beneficiary(scope, pk: int) -> Beneficiary:
+def get_beneficiary(scope, pk: int, *, follow_up_related=(), follow_up_deferred=()) -> Beneficiary:
+    """The person ``pk`` if the user may see them; ``follow_up_related`` are more relations of their
+    follow-up to read in the same query (what the person's page panels show, ``core.person_panels``)."""
     return get_object_or_404(
         visible_beneficiaries(scope)
-        .select_related("follow_up", "commune", "qpv")
-        .defer("commune__geometry", "qpv__geometry"),  # outlines: large, never shown on a person's pages
+        .select_related("follow_up", "commune", "qpv", *(f"follow_up__{path}" for path in follow_up_related))
+        # Outlines: large, never shown on a person's pages.
+        .defer("commune__geometry", "qpv__geometry", *(f"follow_up__{path}" for path in follow_up_deferred)),
         pk=pk,
     )
 

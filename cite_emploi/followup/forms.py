@@ -1,16 +1,18 @@
 """Forms of the shared follow-up: they parse and check input; the rules live in ``services``."""
 
 import re
+from functools import cache, lru_cache
 
 from django import forms
 from django.utils import timezone
-from dsfr.forms import DsfrBaseForm
+from django.utils.safestring import mark_safe
 
 from cite_emploi.partners import enums
 from cite_emploi.territory.geocoder import geocoder_configured
 from cite_emploi.territory.models import QPV, Commune, RomeAppellation
 
 from . import queries, services
+from .forms_base import DsfrForm
 from .models import (
     AgeGroup,
     Barrier,
@@ -39,7 +41,7 @@ class QpvChoice(forms.ModelChoiceField):
         return f"{obj.name} ({obj.code})"
 
 
-class BeneficiaryForm(DsfrBaseForm, forms.ModelForm):
+class BeneficiaryForm(DsfrForm, forms.ModelForm):
     """Identity, contact and address; the address is situated in one of three ways (``location_mode``)."""
 
     location_mode = forms.ChoiceField(
@@ -180,7 +182,7 @@ class BeneficiaryForm(DsfrBaseForm, forms.ModelForm):
         )
 
 
-class DuplicateChoiceForm(DsfrBaseForm):
+class DuplicateChoiceForm(DsfrForm):
     """Carry the typed identity through the duplicate page (hidden), with the user's decision."""
 
     confirm_different = forms.BooleanField(
@@ -189,7 +191,7 @@ class DuplicateChoiceForm(DsfrBaseForm):
     )
 
 
-class JoinRequestForm(DsfrBaseForm):
+class JoinRequestForm(DsfrForm):
     token = forms.CharField(widget=forms.HiddenInput)
     message = forms.CharField(
         label="Message au ou à la référente (facultatif)",
@@ -200,7 +202,7 @@ class JoinRequestForm(DsfrBaseForm):
     )
 
 
-class FactForm(DsfrBaseForm, forms.ModelForm):
+class FactForm(DsfrForm, forms.ModelForm):
     class Meta:
         model = SituationFact
         fields = ["kind", "value", "started_on", "ended_on"]
@@ -214,7 +216,7 @@ class FactForm(DsfrBaseForm, forms.ModelForm):
         return data
 
 
-class ConsentForm(DsfrBaseForm):
+class ConsentForm(DsfrForm):
     given_on = forms.DateField(label="Recueilli le", widget=DATE, initial=timezone.localdate)
     scope = forms.ChoiceField(label="Portée", choices=Consent.Scope.choices, widget=forms.RadioSelect)
     document = forms.FileField(
@@ -250,7 +252,7 @@ class ConsentForm(DsfrBaseForm):
         return document
 
 
-class ConfirmForm(DsfrBaseForm):
+class ConfirmForm(DsfrForm):
     confirm = forms.BooleanField(label="Je confirme", required=True)
 
     def __init__(self, *args, label=None, **kwargs):
@@ -259,7 +261,7 @@ class ConfirmForm(DsfrBaseForm):
             self.fields["confirm"].label = label
 
 
-class InviteForm(DsfrBaseForm):
+class InviteForm(DsfrForm):
     membership = forms.ChoiceField(
         label="Professionnel à inviter",
         help_text="Les professionnels actifs des organisations du territoire, par organisation.",
@@ -292,7 +294,7 @@ class MemberChoice(forms.ModelChoiceField):
         return f"{obj.user.get_full_name() or obj.user.email} ({obj.organisation.name})"
 
 
-class ReferentForm(DsfrBaseForm):
+class ReferentForm(DsfrForm):
     member = MemberChoice(label="Nouveau ou nouvelle référente", queryset=None, empty_label="Choisir")
 
     def __init__(self, *args, follow_up, **kwargs):
@@ -302,7 +304,7 @@ class ReferentForm(DsfrBaseForm):
         )
 
 
-class EndMembershipForm(DsfrBaseForm):
+class EndMembershipForm(DsfrForm):
     reason = forms.CharField(label="Motif", max_length=200, required=False)
     successor = MemberChoice(
         label="Référent·e qui prend le relais",
@@ -320,7 +322,7 @@ class EndMembershipForm(DsfrBaseForm):
             del self.fields["successor"]
 
 
-class CloseForm(DsfrBaseForm):
+class CloseForm(DsfrForm):
     closed_on = forms.DateField(label="Date de sortie du suivi", widget=DATE, initial=timezone.localdate)
     reason = forms.CharField(
         label="Motif",
@@ -329,7 +331,7 @@ class CloseForm(DsfrBaseForm):
     )
 
 
-class BarrierForm(DsfrBaseForm):
+class BarrierForm(DsfrForm):
     thematique = forms.ChoiceField(
         label="Frein (thématique data·inclusion)",
         help_text="Le même référentiel que les services du catalogue : le besoin rencontre l'offre sans traduction.",
@@ -354,7 +356,7 @@ class BarrierForm(DsfrBaseForm):
         ]
 
 
-class BarrierStatusForm(DsfrBaseForm):
+class BarrierStatusForm(DsfrForm):
     status = forms.ChoiceField(label="Nouveau statut", widget=forms.RadioSelect)
     on = forms.DateField(label="Depuis le", widget=DATE, initial=timezone.localdate)
     notes = forms.CharField(label="Précisions", required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -367,7 +369,7 @@ class BarrierStatusForm(DsfrBaseForm):
         self.fields["notes"].initial = barrier.notes
 
 
-class ProjectForm(DsfrBaseForm):
+class ProjectForm(DsfrForm):
     target_jobs = forms.ModelMultipleChoiceField(
         label="Métiers visés",
         queryset=RomeAppellation.objects.all(),
@@ -398,7 +400,7 @@ class ProjectForm(DsfrBaseForm):
         self.fields["target_jobs"].widget.choices = [(a.code, a.label) for a in offered]
 
 
-class EntryForm(DsfrBaseForm):
+class EntryForm(DsfrForm):
     kind = forms.ChoiceField(
         label="Nature",
         choices=[(k, TimelineEvent.Kind(k).label) for k in services.ENTRY_KINDS],
@@ -426,7 +428,7 @@ class EntryForm(DsfrBaseForm):
     )
 
 
-class OutcomeForm(DsfrBaseForm):
+class OutcomeForm(DsfrForm):
     kind = forms.ChoiceField(label="Nature de la sortie", choices=[("", "Choisir"), *Outcome.Kind.choices])
     contract = forms.ChoiceField(
         label="Contrat",
@@ -453,7 +455,7 @@ class OutcomeForm(DsfrBaseForm):
         return data
 
 
-class EraseForm(DsfrBaseForm):
+class EraseForm(DsfrForm):
     ANONYMISE, DELETE = "anonymiser", "effacer"
     mode = forms.ChoiceField(
         label="Que faire ?",
@@ -472,28 +474,37 @@ class EraseForm(DsfrBaseForm):
     )
 
 
-class ListFilterForm(DsfrBaseForm):
+class ListFilterForm(DsfrForm):
     q = forms.CharField(label="Nom, prénom ou identifiant France Travail", required=False, max_length=100)
-    qpv = forms.ChoiceField(label="Quartier", required=False)
-    age = forms.ChoiceField(label="Âge", required=False, choices=[("", "Tous"), *AgeGroup.choices])
-    frein = forms.ChoiceField(label="Catégorie de frein", required=False)
     statut = forms.ChoiceField(
         label="Suivi",
         required=False,
         choices=[(FollowUp.Status.OPEN, "En cours"), (FollowUp.Status.CLOSED, "Clos"), ("tous", "Tous")],
     )
+    qpv = forms.ChoiceField(label="Quartier", required=False)
+    age = forms.ChoiceField(label="Âge", required=False, choices=[("", "Tous"), *AgeGroup.choices])
+    frein = forms.ChoiceField(label="Catégorie de frein", required=False)
     contact = forms.IntegerField(
         label="Sans contact depuis (jours)", required=False, min_value=0, max_value=3650
     )
 
-    def __init__(self, *args, territory, **kwargs):
+    def __init__(self, *args, territory=None, qpv_choices=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["qpv"].choices = [
-            ("", "Tous"),
-            (queries.OUTSIDE_QPV, "Hors quartier prioritaire"),
-            *[(q.code, q.name) for q in queries.perimeter_qpvs(territory)],
-        ]
+        if qpv_choices is None:
+            qpv_choices = (
+                ("", "Tous"),
+                (queries.OUTSIDE_QPV, "Hors quartier prioritaire"),
+                # Two columns, not the outlines: parsing their JSON cost more than the rest of the form.
+                *queries.perimeter_qpvs(territory).values_list("code", "name"),
+            )
+        self.fields["qpv"].choices = qpv_choices
         self.fields["frein"].choices = [("", "Toutes"), *enums.CATEGORIES]
+
+    def fields_html(self) -> str:
+        """The filters' field groups; those of the empty form, the usual case, rendered once per process."""
+        if self.is_bound:
+            return mark_safe("".join(field.as_field_group() for field in self))
+        return _blank_filters(tuple(self.fields["qpv"].choices))
 
     def filters(self) -> queries.ListFilters:
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
@@ -508,7 +519,23 @@ class ListFilterForm(DsfrBaseForm):
         )
 
 
-class AuditFilterForm(DsfrBaseForm):
+# The DSFR field templates cost about 2 ms per form and page (radios more): an empty form whose
+# HTML depends on nothing of the request (fixed choices, no initial value computed) is rendered once.
+
+
+@lru_cache(maxsize=16)
+def _blank_filters(qpv_choices: tuple) -> str:
+    form = ListFilterForm(qpv_choices=qpv_choices)
+    return mark_safe("".join(field.as_field_group() for field in form))
+
+
+@cache
+def blank_entry_fields() -> str:
+    """The fields of the empty « Ajouter au parcours » form, the same for every person and user."""
+    return mark_safe("".join(field.as_field_group() for field in EntryForm()))
+
+
+class AuditFilterForm(DsfrForm):
     beneficiaire = forms.IntegerField(label="N° de fiche", required=False, min_value=1)
     utilisateur = forms.ModelChoiceField(
         label="Utilisateur", queryset=None, required=False, empty_label="Tous"

@@ -1,13 +1,13 @@
 """Forms of the beneficiary import pages: they parse input; the rules live in ``import_jobs``."""
 
 from django import forms
-from dsfr.forms import DsfrBaseForm
 
 from cite_emploi.partners.models import Organisation
 from cite_emploi.territory.geocoder import geocoder_configured
 
 from .beneficiary_import import MAX_UPLOAD_BYTES
 from .beneficiary_mapping import TARGETS, MappingError, check_mapping
+from .forms_base import DsfrForm
 
 NOT_IMPORTED = "— Ne pas importer —"
 
@@ -17,7 +17,7 @@ class OrganisationChoice(forms.ModelChoiceField):
         return obj.name
 
 
-class UploadForm(DsfrBaseForm):
+class UploadForm(DsfrForm):
     fichier = forms.FileField(
         label="Fichier des bénéficiaires",
         help_text=(
@@ -39,7 +39,7 @@ class UploadForm(DsfrBaseForm):
             )
 
 
-class MappingForm(DsfrBaseForm):
+class MappingForm(DsfrForm):
     """One select per field of a beneficiary, listing the columns of the file."""
 
     def __init__(self, *args, headers: list[str], **kwargs):
@@ -77,7 +77,7 @@ class MappingForm(DsfrBaseForm):
         return cleaned
 
 
-class ConfirmImportForm(DsfrBaseForm):
+class ConfirmImportForm(DsfrForm):
     def __init__(self, *args, rejected: int = 0, **kwargs):
         super().__init__(*args, **kwargs)
         if rejected:

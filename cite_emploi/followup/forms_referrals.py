@@ -2,10 +2,10 @@
 
 from django import forms
 from django.utils import timezone
-from dsfr.forms import DsfrBaseForm
 
 from cite_emploi.partners.models import Organisation, Service
 
+from .forms_base import DsfrForm
 from .models import Barrier, Beneficiary, CaseReview, CaseReviewItem, Cohort, Referral
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -30,7 +30,7 @@ class BarrierChoice(forms.ModelChoiceField):
         return enums.label(obj.thematique)
 
 
-class ReferralForm(DsfrBaseForm):
+class ReferralForm(DsfrForm):
     beneficiary = BeneficiaryChoice(
         label="Personne orientée", queryset=Beneficiary.objects.none(), empty_label="Choisir"
     )
@@ -72,7 +72,7 @@ class PrefixedIds:
         super().__init__(*args, **kwargs)
 
 
-class AcceptForm(PrefixedIds, DsfrBaseForm):
+class AcceptForm(PrefixedIds, DsfrForm):
     id_prefix = "accepter"
     join = forms.BooleanField(
         label="Rejoindre le suivi de la personne",
@@ -82,7 +82,7 @@ class AcceptForm(PrefixedIds, DsfrBaseForm):
     note = forms.CharField(label="Commentaire", max_length=NOTE_MAX, required=False)
 
 
-class RefuseForm(PrefixedIds, DsfrBaseForm):
+class RefuseForm(PrefixedIds, DsfrForm):
     id_prefix = "refuser"
     reason = forms.ChoiceField(
         label="Motif du refus", choices=[("", "Choisir"), *Referral.RefusalReason.choices]
@@ -101,12 +101,12 @@ class RefuseForm(PrefixedIds, DsfrBaseForm):
         return data
 
 
-class StepForm(PrefixedIds, DsfrBaseForm):
+class StepForm(PrefixedIds, DsfrForm):
     id_prefix = "etape"
     note = forms.CharField(label="Commentaire", max_length=NOTE_MAX, required=False)
 
 
-class PeriodForm(DsfrBaseForm):
+class PeriodForm(DsfrForm):
     du = forms.DateField(label="Envoyées du", required=False, widget=DATE)
     au = forms.DateField(label="au", required=False, widget=DATE)
 
@@ -126,7 +126,7 @@ class PeriodForm(DsfrBaseForm):
 # --- cohorts ------------------------------------------------------------------------------------
 
 
-class CohortForm(DsfrBaseForm, forms.ModelForm):
+class CohortForm(DsfrForm, forms.ModelForm):
     class Meta:
         model = Cohort
         fields = ["name", "entry_on", "exit_on"]
@@ -137,7 +137,7 @@ class CohortForm(DsfrBaseForm, forms.ModelForm):
         }
 
 
-class AddBeneficiaryForm(DsfrBaseForm):
+class AddBeneficiaryForm(DsfrForm):
     """Choose one of the people the user follows (cohorts and agendas of case reviews)."""
 
     beneficiary = BeneficiaryChoice(
@@ -159,7 +159,7 @@ class OrganisationChoices(forms.ModelMultipleChoiceField):
         return obj.name
 
 
-class CaseReviewForm(DsfrBaseForm, forms.ModelForm):
+class CaseReviewForm(DsfrForm, forms.ModelForm):
     organisations = OrganisationChoices(
         label="Organisations participantes", queryset=Organisation.objects.none()
     )
@@ -182,7 +182,7 @@ class OwnerChoice(forms.ModelChoiceField):
         return f"{obj.user.get_full_name() or obj.user.email} ({obj.organisation.name})"
 
 
-class ReviewItemForm(DsfrBaseForm):
+class ReviewItemForm(DsfrForm):
     decision = forms.CharField(
         label="Décision", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 4})
     )

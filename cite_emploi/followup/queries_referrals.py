@@ -111,8 +111,26 @@ def get_referral(scope, pk: int) -> Referral:
 
 
 def for_follow_up(follow_up: FollowUp) -> QuerySet[Referral]:
-    """Every referral of a follow-up, latest first (for its members: the caller checked membership)."""
-    return _with_relations(follow_up.referrals.all()).order_by("-created_at", "-pk")
+    """Every referral of a follow-up, latest first (for its members: the caller checked membership).
+
+    With what the person's page shows only: through ``_with_relations`` each row carried the
+    person again with their commune's outline, a JSON document parsed once per referral.
+    """
+    return (
+        follow_up.referrals.select_related("service", "sender", "receiving_organisation")
+        .only(
+            "follow_up_id",  # the related manager reads it on every row
+            "status",
+            "refusal_reason",
+            "sent_at",
+            "service__name",
+            "receiving_organisation__name",
+            "sender__first_name",
+            "sender__last_name",
+            "sender__email",
+        )
+        .order_by("-created_at", "-pk")
+    )
 
 
 def of_my_follow_ups(scope, status: str = "") -> QuerySet[Referral]:

@@ -29,6 +29,7 @@ urlpatterns = [
     path(B + "freins/nouveau/", views.barrier_create, name="barrier_create"),
     path(B + "freins/<int:barrier_pk>/", views.barrier_status, name="barrier_status"),
     path(B + "projet/", views.project_edit, name="project_edit"),
+    path(B + "parcours/", views.timeline, name="timeline"),
     path(B + "parcours/nouveau/", views.entry_create, name="entry_create"),
     path(B + "sorties/nouvelle/", views.outcome_create, name="outcome_create"),
     path(B + "export.json", views.export_json, name="export_json"),

@@ -10,9 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 
 from cite_emploi.accounts.permissions import require_role
 from cite_emploi.core import person_panels
@@ -20,15 +19,15 @@ from cite_emploi.core.pdf import PdfUnavailable, render_pdf
 from cite_emploi.partners import enums
 from cite_emploi.territory.models import RomeAppellation
 
-from . import access, duplicates, exports, forms, queries, services
+from . import access, duplicates, exports, forms, queries, queries_referrals, queries_reviews, services
 from .models import Barrier, Beneficiary, Consent, FollowUpMember, ProfessionalProject, SituationFact
 from .models import age_group as age_group_of
+from .templatetags.referral_tags import BADGES as REFERRAL_BADGES
 
 PROFESSIONALS = access.PROFESSIONAL_ROLES
 JOIN_SALT = "followup.join-request"
 JOIN_TOKEN_MAX_AGE = 24 * 3600
 LOCATION_INPUTS = {"address", "postcode", "commune", "location_mode", "longitude", "latitude", "qpv"}
-REFERRALS_PANEL = "followup/referrals/_beneficiary_panel.html"
 
 
 def _open(request, pk) -> Beneficiary:
@@ -263,20 +262,21 @@ def join_request_answer(request, pk):
 # --- the person's page --------------------------------------------------------------------------
 
 
-def _referrals_panel() -> str | None:
-    """The referrals part adds its panel to this page by shipping this template."""
-    try:
-        get_template(REFERRALS_PANEL)
-    except TemplateDoesNotExist:
-        return None
-    return REFERRALS_PANEL
+# The timeline opens on its latest lines; « Voir la suite » brings the older ones by batches.
+TIMELINE_FIRST = 10
+TIMELINE_BATCH = 50
+TIMELINE_MAX_START = 1_000_000  # past any timeline; keeps OFFSET far from the engines' integer limits
 
 
 @require_role(*PROFESSIONALS)
 def beneficiary_detail(request, pk):
-    beneficiary = _open(request, pk)
+    related, deferred = person_panels.follow_up_relations()
+    beneficiary = access.get_beneficiary(
+        request.scope, pk, follow_up_related=related, follow_up_deferred=deferred
+    )
     follow_up = beneficiary.follow_up
-    me = _me(request, beneficiary)
+    members = list(queries.members(follow_up))
+    me = next((m for m in members if m.user_id == request.user.pk and m.ended_on is None), None)
     barriers = list(follow_up.barriers.order_by("category", "thematique"))
     for barrier in barriers:
         barrier.label = enums.label(barrier.thematique)
@@ -284,10 +284,14 @@ def beneficiary_detail(request, pk):
         barrier.can_move = bool(services.allowed_barrier_statuses(barrier))
     project = ProfessionalProject.objects.filter(follow_up=follow_up).prefetch_related("target_jobs").first()
     consents = list(beneficiary.consents.select_related("collected_by", "organisation"))
-    events = list(queries.visible_events(follow_up, request.scope)[:200])
+    events = list(queries.visible_events(follow_up, request.scope)[:TIMELINE_FIRST])
+    readable_events, hidden_events = queries.timeline_counts(follow_up, request.scope)
     outcomes = list(follow_up.outcomes.all())
     for outcome in outcomes:
         outcome.contract_label = services.CONTRACT_LABELS.get(outcome.contract, outcome.contract)
+    referrals = list(queries_referrals.for_follow_up(follow_up))
+    for referral in referrals:
+        referral.badge = REFERRAL_BADGES.get(referral.status, "")
     context = {
         "title": str(beneficiary),
         "me": me,
@@ -295,7 +299,7 @@ def beneficiary_detail(request, pk):
         "facts": beneficiary.facts.all(),
         "consents": consents,
         "active_consent": next((c for c in consents if c.is_active), None),
-        "members": queries.members(follow_up),
+        "members": members,
         "barriers": barriers,
         "project": project,
         "project_contracts": [ProfessionalProject.Contract(c).label for c in project.contracts]
@@ -303,15 +307,51 @@ def beneficiary_detail(request, pk):
         else [],
         "outcomes": outcomes,
         "events": events,
-        "hidden_events": queries.hidden_event_count(follow_up, request.scope),
-        "entry_form": forms.EntryForm(),
+        "older_events": readable_events - len(events),
+        "next_start": len(events),
+        "hidden_events": hidden_events,
+        "entry_fields": forms.blank_entry_fields(),
         "pending_requests": (
             follow_up.join_requests.filter(status="pending").count() if me and me.is_referent else 0
         ),
-        "referrals_panel": _referrals_panel(),
+        "referrals": referrals,
+        "cohorts": list(queries_reviews.cohorts_of(follow_up)),
+        "review_items": list(queries_reviews.reviews_of(follow_up)),
         "person_panels": person_panels.panels_for(request, beneficiary, me),
     }
     return _page(request, "followup/beneficiary_detail.html", beneficiary, "fiche", context)
+
+
+@require_role(*PROFESSIONALS)
+def timeline(request, pk):
+    """The person's timeline from line ``depuis`` on, by batches.
+
+    Asked by htmx (« Voir la suite » on the person's page), it answers the lines to append and the
+    next « Voir la suite »; without JavaScript, the same link opens this batch as a page. Either way
+    it is a read of the person's data, audited like the page.
+    """
+    beneficiary = _open(request, pk)  # a 404 outside the follow-up, whatever the method
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET"])
+    try:
+        start = min(max(int(request.GET.get("depuis", 0)), 0), TIMELINE_MAX_START)
+    except ValueError:
+        start = 0
+    batch = list(
+        queries.visible_events(beneficiary.follow_up, request.scope)[start : start + TIMELINE_BATCH + 1]
+    )
+    events = batch[:TIMELINE_BATCH]
+    context = {
+        "title": f"Parcours — {beneficiary}",
+        "events": events,
+        "start": start,
+        "end": start + len(events),
+        "next_start": start + TIMELINE_BATCH if len(batch) > TIMELINE_BATCH else None,
+    }
+    template = "followup/includes/timeline_more.html" if request.htmx else "followup/timeline.html"
+    response = _page(request, template, beneficiary, "parcours", context)
+    patch_vary_headers(response, ["HX-Request"])  # the same URL answers a fragment or a page
+    return response
 
 
 @require_role(*PROFESSIONALS)

@@ -13,7 +13,12 @@ class OutreachConfig(AppConfig):
         from .views import person_panel
         from .views_events import event_panel
 
-        person_panels.register(person_panel, order=40)
+        person_panels.register(
+            person_panel,
+            order=40,
+            follow_up_related=("outreach_origin__action__qpv",),
+            follow_up_deferred=("outreach_origin__action__qpv__geometry",),
+        )
         person_panels.register(event_panel, order=45)
 
         # An anonymised person's preparation notes (free text about them) are erased like their notes.

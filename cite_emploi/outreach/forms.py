@@ -4,11 +4,11 @@ from datetime import date, datetime, timedelta
 
 from django import forms
 from django.utils import timezone
-from dsfr.forms import DsfrBaseForm
 
 from cite_emploi.accounts.models import User
 from cite_emploi.followup import queries as followup_queries
 from cite_emploi.followup.access import PROFESSIONAL_ROLES
+from cite_emploi.followup.forms_base import DsfrForm
 from cite_emploi.followup.models import Beneficiary
 from cite_emploi.partners.models import Organisation
 from cite_emploi.territory.models import QPV, Commune
@@ -79,7 +79,7 @@ class PeriodMixin:
         return data
 
 
-class ActionFilterForm(PeriodMixin, DsfrBaseForm):
+class ActionFilterForm(PeriodMixin, DsfrForm):
     du = DayField(label="Du", required=False)
     au = DayField(label="Au", required=False)
     nature = forms.ChoiceField(label="Nature", required=False)
@@ -125,7 +125,7 @@ class ActionFilterForm(PeriodMixin, DsfrBaseForm):
         return "&".join(parts)
 
 
-class ResultsForm(PeriodMixin, DsfrBaseForm):
+class ResultsForm(PeriodMixin, DsfrForm):
     du = DayField(label="Du", required=False)
     au = DayField(label="Au", required=False)
     commune = forms.ChoiceField(label="Commune", required=False)
@@ -211,7 +211,7 @@ class PlaceFields(forms.Form):
         )
 
 
-class ActionForm(PlaceFields, DsfrBaseForm):
+class ActionForm(PlaceFields, DsfrForm):
     kind = forms.ChoiceField(label="Nature de l'action", choices=OutreachKind.choices)
     title = forms.CharField(
         label="Intitulé",
@@ -291,7 +291,7 @@ class ActionForm(PlaceFields, DsfrBaseForm):
         )
 
 
-class SeriesForm(PlaceFields, DsfrBaseForm):
+class SeriesForm(PlaceFields, DsfrForm):
     kind = forms.ChoiceField(label="Nature", choices=OutreachKind.choices, initial=OutreachKind.PERMANENCE)
     title = forms.CharField(
         label="Intitulé", max_length=200, help_text="Par exemple « Permanence emploi des Bleuets »."
@@ -384,7 +384,7 @@ def grid_field_name(age: str, sex: str) -> str:
     return f"rencontres_{age or 'na'}_{sex or 'na'}"
 
 
-class ReportForm(DsfrBaseForm):
+class ReportForm(DsfrForm):
     status = forms.ChoiceField(
         label="L'action a-t-elle eu lieu ?",
         choices=[
@@ -471,7 +471,7 @@ class BeneficiaryChoice(forms.ModelChoiceField):
         return f"{obj.last_name.upper()} {obj.first_name} (entrée le {obj.follow_up.opened_on:%d/%m/%Y})"
 
 
-class OriginPersonForm(DsfrBaseForm):
+class OriginPersonForm(DsfrForm):
     """On an action's page: one of the people the user follows whose follow-up started there."""
 
     beneficiary = BeneficiaryChoice(
@@ -490,7 +490,7 @@ class ActionChoice(forms.ModelChoiceField):
         return f"{timezone.localtime(obj.starts_at):%d/%m/%Y} — {obj.title}{where}"
 
 
-class OriginActionForm(DsfrBaseForm):
+class OriginActionForm(DsfrForm):
     """On a person's page: the action their follow-up started from."""
 
     action = ActionChoice(

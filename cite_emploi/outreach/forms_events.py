@@ -6,8 +6,8 @@ from django import forms
 from django.forms import BaseFormSet, formset_factory
 from django.urls import reverse
 from django.utils import timezone
-from dsfr.forms import DsfrBaseForm
 
+from cite_emploi.followup.forms_base import DsfrForm
 from cite_emploi.followup.models import Beneficiary, fold_name
 from cite_emploi.followup.queries import perimeter_qpvs, search_appellations, territory_communes
 from cite_emploi.partners.models import Organisation, OrganisationKind
@@ -40,7 +40,7 @@ class OrganisationChoices(forms.ModelMultipleChoiceField):
 # --- the event ----------------------------------------------------------------------------------
 
 
-class EventForm(DsfrBaseForm):
+class EventForm(DsfrForm):
     kind = forms.ChoiceField(
         label="Nature de l'opération", choices=[("", "Choisir"), *RecruitmentKind.choices]
     )
@@ -177,7 +177,7 @@ def suggest_jobs(field: forms.Field, list_id: str) -> None:
     )
 
 
-class OfferFields(DsfrBaseForm):
+class OfferFields(DsfrForm):
     """An offer as an employer describes it: title, ROME title, contract, hours, posts."""
 
     title = forms.CharField(label="Intitulé du poste", max_length=200)
@@ -240,7 +240,7 @@ def clean_phone(value: str) -> str:
     return value
 
 
-class RegistrationForm(DsfrBaseForm):
+class RegistrationForm(DsfrForm):
     company_name = forms.CharField(label="Raison sociale de l'entreprise", max_length=200)
     siret = forms.CharField(
         label="SIRET de l'établissement",
@@ -281,7 +281,7 @@ class OfferChoices(forms.ModelMultipleChoiceField):
         return f"{obj.title} — {obj.get_contract_display()}{hours}, {obj.posts} poste{'s' if obj.posts > 1 else ''}"
 
 
-class JoinForm(DsfrBaseForm):
+class JoinForm(DsfrForm):
     """A signed-in employer registers their organisation, with open offers of theirs."""
 
     organisation = NamedChoice(label="Organisation", queryset=Organisation.objects.none(), empty_label=None)
@@ -316,7 +316,7 @@ class JoinForm(DsfrBaseForm):
         return data
 
 
-class DeclineForm(DsfrBaseForm):
+class DeclineForm(DsfrForm):
     reason = forms.CharField(
         label="Motif (transmis à l'employeur)",
         max_length=1000,
@@ -404,7 +404,7 @@ PREPARATION_HELP = (
 )
 
 
-class InviteForm(DsfrBaseForm):
+class InviteForm(DsfrForm):
     beneficiary = BeneficiaryChoice(
         label="Personne invitée", queryset=Beneficiary.objects.none(), empty_label="Choisir"
     )
@@ -422,7 +422,7 @@ class InviteForm(DsfrBaseForm):
         self.fields["beneficiary"].queryset = beneficiaries
 
 
-class CandidateForm(DsfrBaseForm):
+class CandidateForm(DsfrForm):
     status = forms.ChoiceField(label="Statut", choices=EventCandidate.Status.choices)
     prepared = forms.BooleanField(label="Préparation réalisée", required=False)
     preparation = forms.CharField(
@@ -452,7 +452,7 @@ class PresentedOfferChoice(forms.ModelChoiceField):
         return f"{obj.offer.title} ({obj.employer.company_name})"
 
 
-class InterviewForm(DsfrBaseForm):
+class InterviewForm(DsfrForm):
     employer = RegistrationChoice(
         label="Employeur", queryset=EventEmployer.objects.none(), empty_label="Choisir"
     )
@@ -500,7 +500,7 @@ class InterviewForm(DsfrBaseForm):
 # --- results ------------------------------------------------------------------------------------
 
 
-class PeriodForm(DsfrBaseForm):
+class PeriodForm(DsfrForm):
     du = forms.DateField(label="Opérations du", required=False, widget=DATE)
     au = forms.DateField(label="au", required=False, widget=DATE)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 import shapely.geometry
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.shortcuts import get_object_or_404
@@ -234,12 +235,11 @@ def get_origin(action: OutreachAction, scope, pk: int) -> ActionOrigin:
 
 
 def origin_of(follow_up: FollowUp) -> ActionOrigin | None:
-    return (
-        ActionOrigin.objects.filter(follow_up=follow_up)
-        .select_related("action__qpv")
-        .defer("action__qpv__geometry")
-        .first()
-    )
+    """The action the follow-up started from; no query when the person's page read it with the person."""
+    try:
+        return follow_up.outreach_origin
+    except ObjectDoesNotExist:
+        return None
 
 
 def origin_candidates(follow_up: FollowUp, territory) -> QuerySet[OutreachAction]:

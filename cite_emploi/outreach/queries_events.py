@@ -326,12 +326,19 @@ def candidacies_of(follow_up: FollowUp) -> QuerySet[EventCandidate]:
     )
 
 
-def upcoming_for(follow_up: FollowUp, territory_id: int, limit: int = 5) -> QuerySet[RecruitmentEvent]:
-    """The next events of the territory the person is not invited to yet."""
+def upcoming_for(
+    candidacies: list[EventCandidate], territory_id: int, limit: int = 5
+) -> QuerySet[RecruitmentEvent]:
+    """The next events of the territory the person is not invited to yet.
+
+    ``candidacies`` are the person's (``candidacies_of``), already read by the person's page: their
+    events are left out by id, which costs less to build than a join on the candidates.
+    """
     return (
         RecruitmentEvent.objects.filter(territory_id=territory_id, starts_at__gte=timezone.now())
         .exclude(status=RecruitmentEvent.Status.CANCELLED)
-        .exclude(candidates__follow_up=follow_up)
+        .exclude(pk__in=[c.event_id for c in candidacies])
+        .only("title", "starts_at")
         .order_by("starts_at", "pk")[:limit]
     )
 

@@ -15,8 +15,9 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from cite_emploi.accounts.permissions import require_role
 from cite_emploi.core.person_panels import Panel
@@ -258,19 +259,41 @@ def action_origin_add(request, pk):
 
 
 @require_role(*PROFESSIONALS)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def action_origin_for_person(request, beneficiary_pk):
-    """From the person's page: the action their follow-up started from."""
+    """From the person's page: the action their follow-up started from.
+
+    GET shows the choice among the recent actions, only when asked: into the person's page (htmx),
+    or as a page of its own without JavaScript; the person's page no longer looks the actions up
+    on every visit for a form rarely used. POST records it.
+    """
     beneficiary = access.get_beneficiary(request.scope, beneficiary_pk)
     follow_up = beneficiary.follow_up
-    form = OriginActionForm(
-        request.POST, candidates=queries.origin_candidates(follow_up, request.scope.territory)
+    candidates = queries.origin_candidates(follow_up, request.scope.territory)
+    if request.method == "POST":
+        form = OriginActionForm(request.POST, candidates=candidates)
+        if form.is_valid():
+            _link(request, form.cleaned_data["action"], follow_up)
+        else:
+            messages.error(request, "Choisissez une action d'aller-vers de la liste.")
+        return redirect("followup:beneficiary", beneficiary.pk)
+    followup_services.audit_beneficiary(
+        "read", beneficiary, by=request.user, what="action d'aller-vers d'origine", request=request
     )
-    if form.is_valid():
-        _link(request, form.cleaned_data["action"], follow_up)
-    else:
-        messages.error(request, "Choisissez une action d'aller-vers de la liste.")
-    return redirect("followup:beneficiary", beneficiary.pk)
+    form = OriginActionForm(candidates=candidates) if candidates.exists() else None
+    if form is not None and request.htmx:
+        # The link that asked for it is gone: keyboard and screen reader users go on from the choice.
+        form.fields["action"].widget.attrs["autofocus"] = True
+    context = {
+        "title": "Action d'aller-vers d'origine",
+        "beneficiary": beneficiary,
+        "form": form,
+        "window_days": services.ORIGIN_WINDOW_DAYS,
+    }
+    template = "outreach/actions/_origin_form.html" if request.htmx else "outreach/actions/origin_form.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])  # the same URL answers a fragment or a page
+    return response
 
 
 @require_role(*PROFESSIONALS)
@@ -290,21 +313,22 @@ def action_origin_remove(request, pk, origin_pk):
 
 
 def person_panel(request, beneficiary, member):
-    """On a person's page: the action their follow-up started from, or a form to say which one."""
-    follow_up = beneficiary.follow_up
-    origin = queries.origin_of(follow_up)
-    form = None
-    if origin is None and member is not None and member.ended_on is None:
-        form = OriginActionForm(candidates=queries.origin_candidates(follow_up, beneficiary.territory))
-    if origin is None and form is None:
+    """On a person's page: the action their follow-up started from, or a way to say which one.
+
+    The choice of the action is loaded on demand (``action_origin_for_person``): few visits of the
+    page use it, and listing the recent actions cost every visit three queries and a form.
+    """
+    origin = queries.origin_of(beneficiary.follow_up)
+    active = member is not None and member.ended_on is None
+    if origin is None and not active:
         return None
     return Panel(
         "outreach/actions/_person_panel.html",
         {
             "beneficiary": beneficiary,
             "origin": origin,
-            "form": form,
-            "can_remove": origin is not None and member is not None and member.ended_on is None,
+            "can_link": origin is None,
+            "can_remove": origin is not None and active,
             "window_days": services.ORIGIN_WINDOW_DAYS,
         },
     )

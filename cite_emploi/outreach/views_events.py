@@ -539,7 +539,7 @@ def event_panel(request, beneficiary, member):
     if member is None or member.ended_on is not None:
         return None
     candidacies = list(queries.candidacies_of(beneficiary.follow_up))
-    upcoming = list(queries.upcoming_for(beneficiary.follow_up, beneficiary.territory_id))
+    upcoming = list(queries.upcoming_for(candidacies, beneficiary.territory_id))
     if not candidacies and not upcoming:
         return None
     return Panel(

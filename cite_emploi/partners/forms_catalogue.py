@@ -1,7 +1,12 @@
 """Filter forms of the catalogue and of the partner map (GET forms: the URL is the search)."""
 
+import html
+
 from django import forms
-from dsfr.forms import DsfrBaseForm
+from django.conf import global_settings, settings
+from django.forms.renderers import get_default_renderer
+from django.utils.safestring import mark_safe
+from dsfr.forms import DsfrBaseForm, DsfrDjangoTemplates
 
 from cite_emploi.territory.geocoder import geocoder_configured
 
@@ -11,6 +16,50 @@ from .search import DEFAULT_RADIUS_M, OrganisationFilters, ServiceFilters
 
 RADIUS_CHOICES = [("500", "500 m"), ("1000", "1 km"), ("2000", "2 km"), ("5000", "5 km"), ("10000", "10 km")]
 ANY_QPV = "tous"
+
+# ``DsfrBaseForm.default_renderer`` is the renderer *class*: Django builds one per form, hence a new
+# template engine that parses the DSFR field templates again on every catalogue request (~5 ms).
+# One instance per process keeps them compiled, as ``get_default_renderer()`` does.
+RENDERER = (
+    DsfrDjangoTemplates()
+    if settings.FORM_RENDERER == global_settings.FORM_RENDERER
+    else get_default_renderer()
+)
+
+
+class FlatSelect(forms.Select):
+    """``forms.Select`` with the same HTML, its options written here rather than by one template
+    each: the catalogue's selects have about 150 options (a hundred thématiques), and including a
+    template per option cost about a fifth of the page's CPU. A select's options carry no
+    attribute but ``selected`` (``option_inherits_attrs`` is false)."""
+
+    template_name = "partners/widgets/select.html"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["options_html"] = options_html(context["widget"]["optgroups"])
+        return context
+
+
+def options_html(optgroups) -> str:
+    """What Django's select.html writes between <select> and </select>, whitespace included."""
+    parts = []
+    for group_name, options, _ in optgroups:
+        if group_name:
+            parts.append(f'\n  <optgroup label="{_escape(group_name)}">')
+        for option in options:
+            selected = " selected" if option["selected"] else ""
+            value, label = _escape(str(option["value"])), _escape(option["label"])
+            # The blank line after each option is select_option.html's final newline.
+            parts.append(f'\n  <option value="{value}"{selected}>{label}</option>\n')
+        if group_name:
+            parts.append("\n  </optgroup>")
+    return mark_safe("".join(parts))  # every value and label is escaped above
+
+
+def _escape(value) -> str:
+    """``conditional_escape`` without its wrapper for lazy arguments, which costs more than escaping."""
+    return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
 
 
 def thematique_choices(empty: str = "Toutes") -> list:
@@ -38,16 +87,18 @@ def _commune_choices(communes) -> list:
 
 
 class CatalogueForm(DsfrBaseForm):
+    default_renderer = RENDERER
+
     q = forms.CharField(
         label="Mots-clés",
         max_length=100,
         required=False,
         help_text="Dans le nom, la description ou l'organisation ; accents et majuscules indifférents",
     )
-    thematique = forms.ChoiceField(label="Thématique", required=False)
-    public = forms.ChoiceField(label="Public", required=False)
-    commune = forms.ChoiceField(label="Commune de délivrance", required=False)
-    qpv = forms.ChoiceField(label="Délivré dans le quartier", required=False)
+    thematique = forms.ChoiceField(label="Thématique", required=False, widget=FlatSelect)
+    public = forms.ChoiceField(label="Public", required=False, widget=FlatSelect)
+    commune = forms.ChoiceField(label="Commune de délivrance", required=False, widget=FlatSelect)
+    qpv = forms.ChoiceField(label="Délivré dans le quartier", required=False, widget=FlatSelect)
     accueil = forms.MultipleChoiceField(
         label="Mode d'accueil",
         required=False,
@@ -63,6 +114,7 @@ class CatalogueForm(DsfrBaseForm):
     depuis_qpv = forms.ChoiceField(
         label="Ou près du quartier",
         required=False,
+        widget=FlatSelect,
         help_text="Distance mesurée depuis le centre du quartier (à défaut d'adresse)",
     )
     rayon = forms.TypedChoiceField(
@@ -70,6 +122,7 @@ class CatalogueForm(DsfrBaseForm):
         choices=RADIUS_CHOICES,
         coerce=int,
         required=False,
+        widget=FlatSelect,
         empty_value=DEFAULT_RADIUS_M,
         initial=str(DEFAULT_RADIUS_M),
     )
@@ -142,20 +195,24 @@ def network_choices(territory) -> list:
 
 
 class PartnerMapForm(DsfrBaseForm):
+    default_renderer = RENDERER
+
     q = forms.CharField(label="Nom", max_length=100, required=False)
-    nature = forms.ChoiceField(label="Nature", required=False)
-    reseau = forms.ChoiceField(label="Réseau porteur", required=False)
+    nature = forms.ChoiceField(label="Nature", required=False, widget=FlatSelect)
+    reseau = forms.ChoiceField(label="Réseau porteur", required=False, widget=FlatSelect)
     thematique = forms.ChoiceField(
         label="Thématique de leurs services",
         required=False,
+        widget=FlatSelect,
         help_text="Organisations ayant au moins un service de cette thématique",
     )
     presence = forms.ChoiceField(
         label="Présence en quartier prioritaire",
         required=False,
+        widget=FlatSelect,
         help_text="Siège ou permanence dans le quartier",
     )
-    commune = forms.ChoiceField(label="Commune du siège", required=False)
+    commune = forms.ChoiceField(label="Commune du siège", required=False, widget=FlatSelect)
 
     def __init__(self, *args, territory=None, communes=(), qpvs=(), **kwargs):
         super().__init__(*args, **kwargs)

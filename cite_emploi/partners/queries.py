@@ -4,7 +4,7 @@ Everything is scoped by territory: an object of another territory is simply not 
 """
 
 from django.core.cache import cache
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Prefetch, Q, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
@@ -50,7 +50,9 @@ def services(territory):
 
 
 def get_service(territory, pk: int) -> Service:
-    return get_object_or_404(services(territory).prefetch_related("sites__qpv", "sites__commune"), pk=pk)
+    # The sites with their commune and QPV in one query, without outlines (not three, with them).
+    sites = Prefetch("sites", queryset=Site.objects.select_related("qpv", "commune").defer(*OUTLINES))
+    return get_object_or_404(services(territory).prefetch_related(sites), pk=pk)
 
 
 def organisation_services(org: Organisation):

@@ -412,10 +412,12 @@ class ServiceSearch:
         return {pk: (name, org) for pk, name, org in rows}
 
 
-def search_services(territory, filters: ServiceFilters) -> ServiceSearch:
-    """The catalogue: services of ``territory`` matching ``filters``."""
+def search_services(territory, filters: ServiceFilters, *, only: tuple[str, ...] = ()) -> ServiceSearch:
+    """The catalogue: services of ``territory`` matching ``filters``; a page's rows read the
+    ``only`` fields (``QuerySet.only``) when given, every field but the heavy ones otherwise."""
     scoped = Service.objects.scanning_territory(territory)
-    rows = scoped.select_related("organisation", "commune", "qpv").defer(*HEAVY_COLUMNS)
+    rows = scoped.select_related("organisation", "commune", "qpv")
+    rows = rows.only(*only) if only else rows.defer(*HEAVY_COLUMNS)
     return ServiceSearch(filter_services(scoped.order_by("name", "pk"), filters), filters, rows)
 
 

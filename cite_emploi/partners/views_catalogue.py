@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
+from django.utils.text import Truncator
 
 from cite_emploi.accounts.permissions import require_role
 from cite_emploi.core.secrecy import secrecy_threshold
@@ -35,6 +36,8 @@ from .views import beneficiary_param
 READERS = ("coordinator", "counsellor", "elected", "funder")
 PAGE_SIZE = 20
 WALKING_CHOICES = (300, 500, 1000, 1500, 2000)
+# A commune or QPV as a choice of the filters: not its outline, the heaviest column of the row.
+CHOICE_FIELDS = ("code", "name")
 
 
 def _fragment(request) -> bool:
@@ -73,8 +76,8 @@ def _catalogue_form(request):
         data.setdefault("rayon", str(DEFAULT_RADIUS_M))  # what the select shows when none is sent
     form = CatalogueForm(
         data,
-        communes=queries.territory_communes(territory),
-        qpvs=queries.current_qpvs(territory),
+        communes=queries.territory_communes(territory).only(*CHOICE_FIELDS),
+        qpvs=queries.current_qpvs(territory).only(*CHOICE_FIELDS),
     )
     origin, problem = None, ""
     if form.is_bound:
@@ -84,23 +87,56 @@ def _catalogue_form(request):
     return form, origin, problem
 
 
+# What a result card shows: a page reads these columns only (a service has about thirty, six of
+# them JSON lists decoded on every row).
+CARD_FIELDS = (
+    "name",
+    "description",
+    "thematiques",
+    "publics",
+    "fees",
+    "commune_name",
+    "organisation__name",
+    "commune__name",
+    "qpv__name",
+)
+CARD_TAGS = 4  # thématiques shown as tags; the others are counted in a last « + n » tag
+
+
+def _service_url() -> str:
+    """The address of a service with ``{}`` for its id: one reversal for a whole list."""
+    return reverse("partners:service", args=[0]).replace("/0/", "/{}/")
+
+
+def _card(service, url: str) -> dict:
+    """A result of the catalogue as the template writes it, every label and choice made here."""
+    thematiques = [enums.label(t) for t in service.thematiques]
+    return {
+        "service": service,
+        "url": url.format(service.pk),
+        "name": service.name,
+        "organisation": service.organisation.name,
+        "commune": service.commune.name if service.commune else service.commune_name,
+        "qpv": service.qpv.name if service.qpv else "",
+        "distance": distance_label(getattr(service, "distance_m", None)),
+        "fees": enums.label(service.fees) if service.fees else "",
+        "description": Truncator(service.description).chars(240),
+        "thematiques": thematiques[:CARD_TAGS],
+        "more_thematiques": max(len(thematiques) - CARD_TAGS, 0),
+        "publics": ", ".join(enums.label(p) for p in service.publics),
+    }
+
+
 @require_role(*READERS)
 def catalogue(request):
     territory = request.scope.territory
     form, origin, problem = _catalogue_form(request)
-    results = search_services(territory, form.filters(origin))
+    results = search_services(territory, form.filters(origin), only=CARD_FIELDS)
     page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
     page.pages_list = page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
-    rows = [
-        {
-            "service": s,
-            "thematiques": [enums.label(t) for t in s.thematiques],
-            "publics": [enums.label(p) for p in s.publics],
-            "fees": enums.label(s.fees) if s.fees else "",
-            "distance": distance_label(getattr(s, "distance_m", None)),
-        }
-        for s in page.object_list
-    ]
+    for_beneficiary = beneficiary_param(request)
+    url = _service_url() + (f"?beneficiary={for_beneficiary}" if for_beneficiary else "")
+    rows = [_card(s, url) for s in page.object_list]
     map_params = _query_without(request, "page", "adresse", "depuis_qpv", "lon", "lat")
     if origin is not None:
         map_params = "&".join(p for p in (map_params, urlencode({"lon": origin.lon, "lat": origin.lat})) if p)
@@ -114,7 +150,7 @@ def catalogue(request):
         "origin_problem": problem,
         "radius": distance_label(form.filters().radius_m),
         "map_url": f"{reverse('partners:catalogue_map_json')}?{map_params}",
-        "for_beneficiary": beneficiary_param(request),
+        "for_beneficiary": for_beneficiary,
     }
     return _render(request, "partners/catalogue/catalogue.html", "partners/catalogue/_results.html", context)
 
@@ -128,7 +164,7 @@ def catalogue_map_json(request):
     results = search_services(territory, filters)
     places, truncated = results.places()
     names = results.names({p.service_id for p in places})
-    url = reverse("partners:service", args=[0]).replace("/0/", "/{}/")
+    url = _service_url()
     features = [
         {
             "type": "Feature",
@@ -164,8 +200,8 @@ def _partner_form(request):
     form = PartnerMapForm(
         request.GET or None,
         territory=territory,
-        communes=queries.territory_communes(territory),
-        qpvs=queries.current_qpvs(territory),
+        communes=queries.territory_communes(territory).only(*CHOICE_FIELDS),
+        qpvs=queries.current_qpvs(territory).only(*CHOICE_FIELDS),
     )
     if form.is_bound:
         form.is_valid()

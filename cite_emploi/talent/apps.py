@@ -11,7 +11,7 @@ class TalentConfig(AppConfig):
 
         from .queries import profile_panel
 
-        person_panels.register(profile_panel, order=60)
+        person_panels.register(profile_panel, order=60, follow_up_related=("talent_profile",))
 
         # A closed follow-up takes the profile out of the library; an anonymised person keeps no CV.
         from cite_emploi.followup import signals

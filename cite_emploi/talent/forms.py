@@ -4,8 +4,8 @@ import re
 
 from django import forms
 from django.utils import timezone
-from dsfr.forms import DsfrBaseForm
 
+from cite_emploi.followup.forms_base import DsfrForm
 from cite_emploi.territory.models import Commune, RomeAppellation
 
 from .models import ContactRequest, Contract, JobOffer, WorkingTime
@@ -42,7 +42,7 @@ def offered_choices(appellations) -> list[tuple[str, str]]:
 # --- profiles -----------------------------------------------------------------------------------
 
 
-class ProfileForm(DsfrBaseForm):
+class ProfileForm(DsfrForm):
     headline = forms.CharField(
         label="Titre du profil",
         max_length=200,
@@ -144,7 +144,7 @@ class ProfileCreateForm(ProfileForm):
     field_order = ["consent_given_on", "consent_confirmed"]
 
 
-class ConsentDateForm(DsfrBaseForm):
+class ConsentDateForm(DsfrForm):
     on = forms.DateField(label="Date", widget=DATE)
 
     def __init__(self, *args, label: str, **kwargs):
@@ -168,7 +168,7 @@ class OrganisationChoice(forms.ModelChoiceField):
         return obj.name
 
 
-class OfferForm(DsfrBaseForm):
+class OfferForm(DsfrForm):
     organisation = OrganisationChoice(label="Employeur", queryset=None, empty_label=None)
     title = forms.CharField(label="Intitulé du poste", max_length=200)
     appellation = forms.ModelChoiceField(
@@ -216,7 +216,7 @@ class OfferForm(DsfrBaseForm):
         return data
 
 
-class CloseOfferForm(DsfrBaseForm):
+class CloseOfferForm(DsfrForm):
     status = forms.ChoiceField(
         label="Pourquoi clore l'offre ?",
         choices=[
@@ -230,7 +230,7 @@ class CloseOfferForm(DsfrBaseForm):
 # --- search -------------------------------------------------------------------------------------
 
 
-class SearchForm(DsfrBaseForm):
+class SearchForm(DsfrForm):
     metier = AppellationChoices(label="Métiers", required=False)
     rome = forms.CharField(
         label="Code ROME",
@@ -287,7 +287,7 @@ class OfferChoice(forms.ModelChoiceField):
         return f"{obj.title} ({obj.reference})"
 
 
-class ContactForm(DsfrBaseForm):
+class ContactForm(DsfrForm):
     offer = OfferChoice(
         label="À propos de l'offre",
         queryset=JobOffer.objects.none(),
@@ -308,7 +308,7 @@ class ContactForm(DsfrBaseForm):
         self.fields["offer"].queryset = offers
 
 
-class AnswerForm(DsfrBaseForm):
+class AnswerForm(DsfrForm):
     decision = forms.ChoiceField(
         label="Réponse de la personne",
         choices=[

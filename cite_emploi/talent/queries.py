@@ -13,6 +13,7 @@ Anything outside this is a 404. Every list runs a fixed number of queries.
 from dataclasses import dataclass
 from datetime import date
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -142,18 +143,19 @@ def beneficiaries_without_profile(scope):
 
 
 def profile_panel(request, beneficiary, member) -> Panel | None:
-    """The CV library's panel on a person's page, for members of their follow-up (one query)."""
+    """The CV library's panel on a person's page, for members of their follow-up.
+
+    The profile comes with the person (``follow_up_related`` in ``apps.py``): a query only to count
+    the waiting contact requests of a person who has a profile.
+    """
     if member is None:
         return None
-    profile = (
-        TalentProfile.objects.filter(follow_up_id=beneficiary.follow_up.pk)
-        .annotate(
-            pending=Count(
-                "contact_requests", filter=Q(contact_requests__status=ContactRequest.Status.PENDING)
-            )
-        )
-        .first()
-    )
+    try:
+        profile = beneficiary.follow_up.talent_profile
+    except ObjectDoesNotExist:
+        profile = None
+    else:
+        profile.pending = profile.contact_requests.filter(status=ContactRequest.Status.PENDING).count()
     return Panel(
         "talent/includes/person_panel.html",
         {"profile": profile, "beneficiary": beneficiary, "open": beneficiary.follow_up.status == "open"},

@@ -52,3 +52,25 @@ def test_elected_reads_the_communes_of_their_membership(db):
 
     membership.communes.set([Commune.objects.get(code="94028")])
     assert build_scope(user).commune_ids == {Commune.objects.get(code="94028").pk}
+
+
+def test_a_signed_in_page_costs_three_queries(client, db, django_assert_num_queries):
+    """Session, user, memberships: what every page of a counsellor pays before its own work."""
+    client.force_login(member())
+    with django_assert_num_queries(3):
+        assert client.get(reverse("core:accessibility")).status_code == 200
+
+
+def test_an_elected_members_page_also_reads_their_communes(client, db, django_assert_num_queries):
+    client.force_login(member("elected"))
+    with django_assert_num_queries(4):
+        assert client.get(reverse("core:accessibility")).status_code == 200
+
+
+def test_account_lists_the_communes_of_every_membership(client, db):
+    from cite_emploi.territory.models import Commune
+
+    user = member()
+    user.memberships.get().communes.set([Commune.objects.get(code="94028")])
+    client.force_login(user)
+    assert "Créteil" in client.get(reverse("accounts:account")).content.decode()

@@ -416,6 +416,58 @@ def test_counsellor_follows_a_person_from_record_to_outcome(journey):
     journey.step("outcome-recorded")
 
 
+def test_counsellor_reads_a_long_timeline_and_names_the_outreach_action(journey):
+    """The person's page opens on the latest lines of the timeline; « Voir la suite » appends the
+    older ones in place and moves the focus to the first of them. The outreach actions to choose
+    from load only when asked, then the follow-up is linked to one."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cite_emploi.accounts.models import User
+    from cite_emploi.followup import services
+    from cite_emploi.followup.models import TimelineEvent
+    from tests.outreach.factories import OutreachActionFactory
+
+    page = journey.page
+    last_name = f"Longue{token()}"
+    beneficiary, _ = person_followed_by_france_travail(last_name)
+    counsellor = User.objects.get(email="counsellor.ft@demo.test")
+    for i in range(14):
+        services.add_entry(
+            beneficiary.follow_up,
+            kind="note",
+            text=f"Entretien n° {i + 1:02d}",
+            by=counsellor,
+            at=timezone.now() - timedelta(days=i + 1),
+        )
+    total = TimelineEvent.objects.filter(follow_up=beneficiary.follow_up).count()
+    stand = OutreachActionFactory(title=f"Stand {token()} au marché du Mont-Mesly")
+
+    log_in(journey, "counsellor.ft@demo.test")
+    journey.goto(f"/suivi/beneficiaires/{beneficiary.pk}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Yasmine {last_name.upper()}")
+    lines = page.locator("#parcours-lignes > li")
+    expect(lines).to_have_count(10)
+    more = page.get_by_role("link", name=f"Voir la suite du parcours ({total - 10} lignes plus anciennes)")
+    journey.step("long-timeline")
+    more.click()
+    expect(lines).to_have_count(total)
+    expect(lines.nth(10)).to_be_focused()
+    expect(page.get_by_role("link", name=re.compile("^Voir la suite du parcours"))).to_have_count(0)
+    journey.step("long-timeline-complete")
+
+    page.get_by_role("link", name="Indiquer l'action d'aller-vers").click()
+    choice = page.get_by_label(label("Action d'aller-vers"))
+    expect(choice).to_be_focused()
+    choice.select_option(str(stand.pk))
+    journey.step("outreach-choice")
+    click_and_wait(page, page.get_by_role("button", name="Rattacher"))
+    expect_message(page, f"est rattaché à l'action « {stand.title} »")
+    expect(page.get_by_role("main")).to_contain_text(f"Entrée dans le suivi depuis : {stand.title}")
+    journey.step("outreach-linked")
+
+
 # --- 3. The receiving counsellor accepts; the sender sees it ---------------------------------
 
 

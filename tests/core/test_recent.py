@@ -97,3 +97,20 @@ def test_a_value_made_of_stale_parts_recomputes_them_inside_its_own_recomputatio
     wait_for_refreshes(5)
     assert recent("whole", whole) == ("whole", 2)
     assert len(part_calls) == 2
+
+
+def test_during_a_request_the_recomputation_waits_for_the_response_to_be_sent(clock, settings):
+    settings.RECENT_REFRESH = "thread"
+    compute, calls = counter()
+    recent("k", compute)
+    clock.now += FRESH_SECONDS + 1
+    recent_module._request_started()  # what Django's request_started signal calls
+    try:
+        assert recent("k", compute) == 1
+        wait_for_refreshes(5)
+        assert len(calls) == 1  # not started while the page is being rendered
+    finally:
+        recent_module._request_finished()
+    wait_for_refreshes(5)
+    assert len(calls) == 2
+    assert recent("k", compute) == 2

@@ -27,6 +27,7 @@ PERSON_ROUTES = [
     ("followup:barrier_create", {}),
     ("followup:barrier_status", {"barrier_pk": "barrier"}),
     ("followup:project_edit", {}),
+    ("followup:timeline", {}),
     ("followup:entry_create", {}),
     ("followup:outcome_create", {}),
     ("followup:export_json", {}),

@@ -5,7 +5,6 @@ from datetime import date, timedelta
 
 import pytest
 from django.db import connection
-from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -290,13 +289,12 @@ def test_referral_list_shows_the_referrals_of_my_beneficiaries(client, person, s
     )
 
 
-def test_the_beneficiary_panel_lists_referrals(person, service, sender):
+def test_the_person_s_page_lists_the_referrals_with_their_status(client, person, service, sender):
     send(person, service, sender)
-    html = render_to_string(
-        "followup/referrals/_beneficiary_panel.html",
-        {"beneficiary": person, "follow_up": person.follow_up},
-    )
-    assert "Atelier CV" in html and "Envoyée" in html
+    client.force_login(sender)
+    html = client.get(reverse("followup:beneficiary", args=[person.pk])).content.decode()
+    assert "Atelier CV" in html
+    assert '<span class="fr-badge fr-badge--sm fr-badge--no-icon fr-badge--info">Envoyée</span>' in html
     assert f"?beneficiary={person.pk}" in html
 
 

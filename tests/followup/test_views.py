@@ -1,5 +1,6 @@
 """The pages of the shared follow-up, as a counsellor uses them."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -8,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from cite_emploi.core.models import AuditEntry
 from cite_emploi.followup import services
 from cite_emploi.followup.models import Beneficiary, FollowUp, JoinRequest, TimelineEvent
 from cite_emploi.territory.models import QPV, RomeAppellation
@@ -237,6 +239,98 @@ def test_organisation_notes_are_hidden_from_other_organisations(client, counsell
         "Note interne à la structure"
         in client.get(reverse("followup:beneficiary", args=[b.pk])).content.decode()
     )
+
+
+def _lines(person, by, count: int) -> None:
+    now = timezone.now()
+    for i in range(count):
+        services.add_entry(
+            person.follow_up, kind="note", text=f"Ligne {i:03d}", by=by, at=now - timedelta(hours=i + 1)
+        )
+
+
+def _shown(body: str) -> list[str]:
+    return re.findall(r"Ligne \d{3}", body)
+
+
+def test_the_person_page_shows_the_latest_lines_and_loads_the_rest_on_demand(client, counsellor):
+    b = followed_by(counsellor)
+    _lines(b, counsellor, 70)
+    total = TimelineEvent.objects.filter(follow_up=b.follow_up).count()  # with the follow-up's own lines
+    client.force_login(counsellor)
+    timeline = reverse("followup:timeline", args=[b.pk])
+    body = client.get(reverse("followup:beneficiary", args=[b.pk])).content.decode()
+    assert _shown(body) == [f"Ligne {i:03d}" for i in range(10)]
+    older = total - 10
+    assert f"Voir la suite du parcours ({older} lignes plus anciennes)" in body
+    assert f'href="{timeline}?depuis=10"' in body and f'hx-get="{timeline}?depuis=10"' in body
+
+    # htmx: the next 50 lines to append, focus on the first, and the next « Voir la suite » out of band.
+    reads = AuditEntry.objects.filter(object_id=str(b.pk), action="read", detail__what="parcours")
+    response = client.get(timeline, {"depuis": 10}, HTTP_HX_REQUEST="true")
+    fragment = response.content.decode()
+    assert "<html" not in fragment and "HX-Request" in response["Vary"]
+    assert _shown(fragment) == [f"Ligne {i:03d}" for i in range(10, 60)]
+    assert fragment.lstrip().startswith('<li class="fr-mb-2w" tabindex="-1" autofocus>')
+    assert 'id="parcours-suite" hx-swap-oob="true"' in fragment and "?depuis=60" in fragment
+    assert reads.count() == 1
+    last = client.get(timeline, {"depuis": 60}, HTTP_HX_REQUEST="true").content.decode()
+    assert _shown(last) == [f"Ligne {i:03d}" for i in range(60, 70)]
+    assert 'id="parcours-suite" hx-swap-oob="true"' in last and "depuis=" not in last
+    assert reads.count() == 2
+
+    # Without JavaScript, the same link opens the lines as a page of their own.
+    page = client.get(timeline, {"depuis": 10}).content.decode()
+    assert "<h1>Parcours de " in page and "Revenir à la fiche" in page and '<ol start="11">' in page
+    assert _shown(page) == [f"Ligne {i:03d}" for i in range(10, 60)]
+    assert f'href="{timeline}?depuis=60"' in page
+    assert reads.count() == 3
+
+
+def test_the_rest_of_the_timeline_keeps_the_lines_of_another_organisation_hidden(client, counsellor):
+    b = followed_by(counsellor)
+    guest = member("counsellor")
+    add_member(b, guest)
+    _lines(b, counsellor, 12)
+    services.add_entry(
+        b.follow_up,
+        kind="note",
+        text="Note interne à la structure",
+        visibility="organisation",
+        by=counsellor,
+        at=timezone.now() - timedelta(days=30),
+    )
+    client.force_login(guest)
+    body = client.get(reverse("followup:beneficiary", args=[b.pk])).content.decode()
+    assert "1 note réservée à une autre organisation" in body
+    rest = client.get(reverse("followup:timeline", args=[b.pk]), {"depuis": 10}, HTTP_HX_REQUEST="true")
+    assert "Note interne à la structure" not in rest.content.decode()
+    client.force_login(counsellor)
+    rest = client.get(reverse("followup:timeline", args=[b.pk]), {"depuis": 10}, HTTP_HX_REQUEST="true")
+    assert "Note interne à la structure" in rest.content.decode()
+
+
+@pytest.mark.parametrize("start", ["abc", "-5", "", "99999999999999999999999", "1e3"])
+def test_any_start_of_the_timeline_answers_a_page(client, counsellor, start):
+    b = followed_by(counsellor)
+    _lines(b, counsellor, 3)
+    client.force_login(counsellor)
+    response = client.get(reverse("followup:timeline", args=[b.pk]), {"depuis": start})
+    assert response.status_code == 200
+
+
+def test_the_timeline_is_read_only(client, counsellor):
+    b = followed_by(counsellor)
+    client.force_login(counsellor)
+    assert client.post(reverse("followup:timeline", args=[b.pk])).status_code == 405
+
+
+def test_a_short_timeline_has_no_more_to_show(client, counsellor):
+    b = followed_by(counsellor)
+    _lines(b, counsellor, 2)
+    client.force_login(counsellor)
+    body = client.get(reverse("followup:beneficiary", args=[b.pk])).content.decode()
+    assert "Ligne 001" in body and "Voir la suite du parcours" not in body
 
 
 def test_the_edit_form_refuses_a_stale_version(client, counsellor):

@@ -34,10 +34,11 @@ ROUTES = {
         405,
         PROFESSIONALS_ONLY,
     ),
+    # The person is followed by someone else: a 404 for the professionals, as on every person's page.
     "outreach:action_origin_for_person": (
         "/aller-vers/actions/origine-du-suivi/{outreach_person}/",
         LOGIN,
-        405,
+        404,
         PROFESSIONALS_ONLY,
     ),
     "outreach:series_create": ("/aller-vers/permanences/nouvelle/", LOGIN, 200, PROFESSIONALS_ONLY),

@@ -260,9 +260,23 @@ def test_the_person_page_offers_recent_actions_then_shows_the_origin(client, cou
     OutreachActionFactory(title="Stand annulé", status="annulee")
     client.force_login(counsellor)
     person_url = reverse("followup:beneficiary", args=[person.pk])
+    choose_url = reverse("outreach:action_origin_for_person", args=[person.pk])
+    # The person's page offers to say which action, and lists the actions only when asked.
     body = client.get(person_url).content.decode()
-    assert "Stand du marché des Bleuets" in body
-    assert "Stand trop ancien" not in body and "Stand annulé" not in body
+    assert "Stand du marché des Bleuets" not in body
+    assert f'href="{choose_url}" hx-get="{choose_url}"' in body and "Indiquer l'action d'aller-vers" in body
+    reads = AuditEntry.objects.filter(
+        object_id=str(person.pk), action="read", detail__what="action d'aller-vers d'origine"
+    )
+    response = client.get(choose_url, HTTP_HX_REQUEST="true")
+    fragment = response.content.decode()
+    assert "<html" not in fragment and "HX-Request" in response["Vary"]
+    assert "Stand du marché des Bleuets" in fragment and "autofocus" in fragment
+    assert "Stand trop ancien" not in fragment and "Stand annulé" not in fragment
+    page = client.get(choose_url).content.decode()  # without JavaScript: a page of its own
+    assert "<h1>Action d'aller-vers d'origine</h1>" in page and "Stand du marché des Bleuets" in page
+    assert "Revenir à la fiche" in page
+    assert reads.count() == 2
 
     response = client.post(
         reverse("outreach:action_origin_for_person", args=[person.pk]), {"action": recent.pk}
@@ -279,10 +293,21 @@ def test_the_person_page_offers_recent_actions_then_shows_the_origin(client, cou
     assert not ActionOrigin.objects.exists()
 
 
+def test_without_a_recent_action_the_choice_says_so(client, counsellor):
+    person = followed_by(counsellor)
+    OutreachActionFactory(title="Stand trop ancien", starts_at=timezone.now() - timedelta(days=200))
+    client.force_login(counsellor)
+    url = reverse("outreach:action_origin_for_person", args=[person.pk])
+    fragment = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "Aucune action d'aller-vers n'a eu lieu" in fragment and "<select" not in fragment
+    assert 'tabindex="-1" autofocus' in fragment
+
+
 def test_a_non_member_cannot_link_or_unlink_a_follow_up(client, counsellor):
     action = OutreachActionFactory()
     person = followed_by(member("counsellor"))
     client.force_login(counsellor)
+    assert client.get(reverse("outreach:action_origin_for_person", args=[person.pk])).status_code == 404
     response = client.post(
         reverse("outreach:action_origin_for_person", args=[person.pk]), {"action": action.pk}
     )

@@ -199,6 +199,30 @@ def test_map_json_uses_the_same_filters(counsellor, gpsea):
     assert layers == [("origine", "point 48.80330, 2.45710"), ("service", "Emploi"), ("service", "Garage")]
 
 
+def test_a_result_card_shows_what_the_service_says(counsellor, gpsea):
+    from cite_emploi.partners import enums
+
+    emploi = [*[v for v, _ in enums.THEMATIQUES if v.startswith("trouver-un-emploi--")][:5], MOBILITE]
+    service = saved_service(
+        name="Atelier <emploi>",
+        organisation=OrganisationFactory(name="Tremplin & Co"),
+        commune_name="Bonneuil-sur-Marne",
+        description="Un atelier. " * 40,
+        thematiques=emploi,
+        publics=["jeunes", "seniors"],
+        fees="gratuit",
+    )
+    body = get(counsellor, "catalogue", thematique="trouver-un-emploi", beneficiary="7").content.decode()
+    url = reverse("partners:service", args=[service.pk])
+    assert f'<a href="{url}?beneficiary=7">Atelier &lt;emploi&gt;</a>' in body
+    assert "<strong>Tremplin &amp; Co</strong>\n       · Bonneuil-sur-Marne\n" in body
+    assert f"{('Un atelier. ' * 40)[:239]}…</p>" in body
+    tags = [f'<li><p class="fr-tag fr-tag--sm">{enums.label(t)}</p></li>' for t in service.thematiques[:4]]
+    assert "".join(tags) + '<li><p class="fr-tag fr-tag--sm">+ 2</p></li></ul>' in body
+    assert f"Publics : {enums.label('jeunes')}, {enums.label('seniors')}</p>" in body
+    assert f" · {enums.label('gratuit')}\n" in body
+
+
 def test_catalogue_queries_do_not_grow_with_the_results(client, gpsea, django_assert_max_num_queries):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

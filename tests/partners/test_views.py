@@ -4,7 +4,7 @@ from django.urls import reverse
 from cite_emploi.accounts.models import Membership
 from cite_emploi.partners.models import Organisation, Service
 from tests.accounts.factories import member
-from tests.partners.factories import OrganisationFactory, saved_service
+from tests.partners.factories import OrganisationFactory, located_site, saved_service, saved_service_at
 
 
 @pytest.fixture
@@ -193,3 +193,17 @@ def test_the_catalogue_carries_the_person_to_the_service_page(client, org):
     page = client.get(reverse("partners:catalogue") + "?beneficiary=42&q=atelier").content.decode()
     assert f"{reverse('partners:service', args=[service.pk])}?beneficiary=42" in page
     assert '<input type="hidden" name="beneficiary" value="42">' in page
+
+
+def test_the_service_page_reads_its_sites_in_one_query(client, org, django_assert_num_queries):
+    sites = [located_site(org, 2.4571 + i / 1000, 48.8033, name=f"Lieu {i}") for i in range(3)]
+    one, three = saved_service_at(sites[:1], organisation=org), saved_service_at(sites, organisation=org)
+    client.force_login(member("counsellor"))
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as first:
+        client.get(reverse("partners:service", args=[one.pk]))
+    with django_assert_num_queries(len(first)):
+        page = client.get(reverse("partners:service", args=[three.pk])).content.decode()
+    assert all(f"Lieu {i} :" in page for i in range(3))

@@ -2,7 +2,6 @@
 
 from django import template
 
-from .. import queries_referrals, queries_reviews
 from ..models import Referral
 
 register = template.Library()
@@ -22,13 +21,3 @@ BADGES = {
 @register.inclusion_tag("followup/referrals/_status_badge.html")
 def referral_status(referral):
     return {"css": BADGES.get(referral.status, ""), "label": referral.get_status_display()}
-
-
-@register.simple_tag
-def follow_up_panel(follow_up):
-    """What the person's page shows of referrals, cohorts and case reviews (its caller checked membership)."""
-    return {
-        "referrals": list(queries_referrals.for_follow_up(follow_up)),
-        "cohorts": list(queries_reviews.cohorts_of(follow_up)),
-        "review_items": list(queries_reviews.reviews_of(follow_up)),
-    }
