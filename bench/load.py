@@ -6,7 +6,8 @@ What it does, in order (everything on the loopback, everything bounded in time):
    server, by default ``postgresql://postgres@127.0.0.1:5432/postgres``), and prepares it as
    production would: ``cite-emploi demo --no-serve`` (migrate, collectstatic, reference data,
    demo data), with ``DEBUG=off``, ``HTTPS=off`` (no TLS proxy here), a random ``SECRET_KEY``,
-   ``ALLOWED_HOSTS=127.0.0.1`` and a private ``var/`` directory in a temporary folder;
+   ``ALLOWED_HOSTS=127.0.0.1``, the shared cache on the local Redis (``LOAD_CACHE_URL``, by default
+   ``redis://127.0.0.1:6379/14``) and a private ``var/`` directory in a temporary folder;
 2. starts gunicorn on 127.0.0.1 (a free port) with ``--workers`` processes of ``--threads``
    threads, the deployment guide's set-up (``docs/deploiement.md``), with ``bench/load_urls.py``
    as urlconf: the platform's URLs plus ``/__bare__/``;
@@ -115,6 +116,9 @@ def environment(database_url: str, workdir: Path) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="load_settings",
         PYTHONPATH=os.pathsep.join([str(BENCH), str(ROOT), env.get("PYTHONPATH", "")]),
         LOG_LEVEL="ERROR",
+        # The deployment guide's shared cache; a prefix of its own so that runs never share keys.
+        CACHE_URL=os.environ.get("LOAD_CACHE_URL", "redis://127.0.0.1:6379/14"),
+        CACHE_KEY_PREFIX=f"bench-load-{os.getpid()}",
     )
     return env
 

@@ -279,6 +279,7 @@ def measure_size(options, engine: str) -> None:
     from cite_emploi.steering import dashboards
     from cite_emploi.steering.models import Action
     from cite_emploi.steering.queries_plan import current_plan
+    from cite_emploi.steering.tasks import warm_dashboards
     from cite_emploi.territory.models import Territory
 
     seconds = {} if options.reuse else diagnostic.prepare(options)
@@ -346,6 +347,20 @@ def measure_size(options, engine: str) -> None:
         page_queries[f"{label} (à chaud)"] = len(queries)
         times, _ = timed(get, options.runs)
         row(f"{label}, à chaud (5 min)", times, "ms", len(queries), goal, p(times, 95) < GOAL_PAGE_MS)
+
+    # The daily warm-up (steering.tasks.warm_dashboards): what it costs to spare every reader the
+    # « à froid » row — the day's figures of every dashboard and of the quarterly report.
+    def warm_up():
+        cache.clear()
+        return warm_dashboards.call()
+
+    warmed = warm_up()
+    warm_times, _ = timed(warm_up, options.naive_runs, warmup=0)
+    row(
+        f"échauffement quotidien ({warmed} pages : territoire, communes, actions, trimestriel)",
+        [t / 1000 for t in warm_times],
+        "s",
+    )
 
     # The territory dashboard's figures: ours (registry and budget), then the spreadsheet-minded script.
     cache.clear()

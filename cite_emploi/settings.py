@@ -134,6 +134,22 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Cache: each process's memory unless CACHE_URL names a Redis server. Production sets it, so that
+# the figures the daily warm-up computes (``core.recent``) and the one refresh a stale figure
+# triggers are shared by every gunicorn worker and the task worker.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "cite-emploi"),
+        }
+    }
+elif CACHE_URL:
+    # The address may hold a password: it is not repeated in the message.
+    raise ImproperlyConfigured("CACHE_URL : adresse Redis attendue (redis://, rediss:// ou unix://).")
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -305,6 +321,9 @@ DAILY_TASKS = [
     "cite_emploi.followup.tasks_referrals.remind_pending_referrals",
     "cite_emploi.followup.tasks_referrals.expire_overdue_referrals",
     "cite_emploi.core.tasks.refresh_planner_statistics",
+    # After the statistics: the day's figures of the overview and the dashboards, before any reader.
+    "cite_emploi.diagnostic.tasks.warm_overview",
+    "cite_emploi.steering.tasks.warm_dashboards",
 ]
 
 # Shared follow-up: a membership ends after this many months without activity; closed follow-ups

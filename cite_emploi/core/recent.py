@@ -15,6 +15,11 @@ minutes old, so ``recent(key, compute)`` keeps each value with the moment it was
 A value computed from other recent values (a dashboard from its tables) recomputes them on the spot
 when they are stale too, inside the same recomputation, so it is never made of stale parts.
 
+A missing value is what the daily warm-up tasks prevent (``DAILY_TASKS``): inside
+``recomputing()`` they compute each page's figures for the day, stale ones included, before the
+first reader. The values must then be shared by the processes: production sets ``CACHE_URL`` (Redis,
+``settings.py``); with each process's own memory, a warm-up only warms its own process.
+
 ``settings.RECENT_REFRESH = "inline"`` recomputes a stale value before answering instead: the
 tests use it, their database transaction being invisible to another thread.
 """
@@ -24,7 +29,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -56,6 +62,17 @@ def recent(key: str, compute: Callable[[], Any], fresh_seconds: int = FRESH_SECO
         else:
             _start(key, compute)
     return value
+
+
+@contextmanager
+def recomputing() -> Iterator[None]:
+    """Within it, a stale value is recomputed on the spot rather than behind the reader."""
+    before = getattr(_inside, "refresh", False)
+    _inside.refresh = True
+    try:
+        yield
+    finally:
+        _inside.refresh = before
 
 
 def _start(key: str, compute: Callable[[], Any]) -> None:

@@ -36,6 +36,7 @@ from cite_emploi.diagnostic.places import commune_values, qpv_communes, qpv_valu
 
 from . import money, targets
 from .models import Action, Axis, Decision
+from .quarterly import cached_quarterly_report
 from .queries_plan import current_plan, plan_actions
 
 DUE_WITHIN_DAYS = 30
@@ -367,3 +368,22 @@ def _rate_chart(progress: list) -> str:
         unit="%",
         hidden_label="secret",
     )
+
+
+def warm_up(territory, as_of: date) -> int:
+    """Compute the day's figures of every dashboard and of the quarterly report before any reader.
+
+    Called by the daily task (``tasks.warm_dashboards``) inside ``core.recent.recomputing()``: the
+    territory's, each commune's and each action of the current plan, at the date the pages open on.
+    Returns the number of pages warmed.
+    """
+    territory_dashboard(territory, as_of)
+    communes = [code for code, _ in commune_values(territory)]
+    for code in communes:
+        commune_dashboard(territory, code, as_of)
+    plan = current_plan(territory, on=as_of)
+    actions = list(plan_actions(plan)) if plan is not None else []
+    for action in actions:
+        action_dashboard(action, as_of)
+    cached_quarterly_report(territory, as_of.year)
+    return 2 + len(communes) + len(actions)

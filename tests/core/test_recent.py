@@ -114,3 +114,18 @@ def test_during_a_request_the_recomputation_waits_for_the_response_to_be_sent(cl
     wait_for_refreshes(5)
     assert len(calls) == 2
     assert recent("k", compute) == 2
+
+
+def test_recomputing_recomputes_a_stale_value_on_the_spot_and_leaves_a_fresh_one(clock, settings):
+    settings.RECENT_REFRESH = "thread"
+    compute, calls = counter()
+    recent("k", compute)
+    with recent_module.recomputing():
+        assert recent("k", compute) == 1  # fresh: kept
+        clock.now += FRESH_SECONDS + 1
+        assert recent("k", compute) == 2  # stale: recomputed before answering, no thread
+    assert not recent_module._running
+    clock.now += FRESH_SECONDS + 1
+    assert recent("k", compute) == 2  # outside: served stale again, recomputed behind the reader
+    wait_for_refreshes()
+    assert len(calls) == 3

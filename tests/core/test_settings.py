@@ -8,9 +8,10 @@ def _settings(env: dict) -> dict:
         "import json, django.conf as c; from cite_emploi import settings as s; "
         "print(json.dumps({'DEBUG': s.DEBUG, 'SECURE': s.SESSION_COOKIE_SECURE, "
         "'HSTS': getattr(s, 'SECURE_HSTS_SECONDS', 0), 'ENGINE': s.DATABASES['default']['ENGINE'], "
-        "'NAME': str(s.DATABASES['default']['NAME'])}))"
+        "'NAME': str(s.DATABASES['default']['NAME']), "
+        "'CACHE': getattr(s, 'CACHES', {}).get('default', {}).get('BACKEND', '')}))"
     )
-    base = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "HTTPS", "DATABASE_URL"}}
+    base = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "HTTPS", "DATABASE_URL", "CACHE_URL"}}
     out = subprocess.run(
         [sys.executable, "-c", code], env={**base, **env}, capture_output=True, text=True, check=True
     )
@@ -36,3 +37,19 @@ def test_database_url_selects_postgresql(tmp_path):
 def test_plain_http_for_local_serving(tmp_path):
     s = _settings({"CITE_EMPLOI_VAR_DIR": str(tmp_path), "HTTPS": "off"})
     assert s["SECURE"] is False and s["HSTS"] == 0
+
+
+def test_cache_url_selects_redis_and_refuses_another_address_without_repeating_it(tmp_path):
+    assert _settings({"CITE_EMPLOI_VAR_DIR": str(tmp_path)})["CACHE"] == ""  # each process's memory
+    s = _settings({"CITE_EMPLOI_VAR_DIR": str(tmp_path), "CACHE_URL": "redis://127.0.0.1:6379/1"})
+    assert s["CACHE"] == "django.core.cache.backends.redis.RedisCache"
+    env = {k: v for k, v in os.environ.items() if k != "CACHE_URL"}
+    out = subprocess.run(
+        [sys.executable, "-c", "import cite_emploi.settings"],
+        env={**env, "CITE_EMPLOI_VAR_DIR": str(tmp_path), "CACHE_URL": "memcached://secret@host"},
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode != 0
+    assert "CACHE_URL : adresse Redis attendue" in out.stderr
+    assert "secret" not in out.stderr
