@@ -22,7 +22,9 @@ Two steps, always in this order:
    loop ends. The check works on connected sets of hidden figures, so its matrices stay small.
 
 What the check does not cover: bounds. A hidden figure is known to be between 1 and the threshold
-minus one, or at least zero; the labels never say which (every hidden count reads the same).
+minus one, or at least zero; the labels never say which: every hidden figure of a table reads
+« secret » (``Figure.__str__``). Two labels (« < 5 » and « secret ») would tell which cell is under the
+threshold, and « < 5 » on a cell hidden only for its neighbours would be false.
 """
 
 from collections.abc import Iterable
@@ -46,7 +48,7 @@ class Figure:
     hidden: bool = False
 
     def __str__(self) -> str:
-        return f"< {secrecy_threshold()}" if self.hidden else str(self.value)
+        return "secret" if self.hidden else str(self.value)
 
     @property
     def shown(self) -> float | None:

@@ -193,7 +193,7 @@ class AnswerTime:
     """How long answers took: ``count`` referrals answered, their ``median`` delay.
 
     ``hidden`` is true below the secrecy threshold (and for a second row when hiding only one would
-    let it be derived from the total): pages then show « < 5 » and no median.
+    let it be derived from the total): pages then show « secret » and no median.
     """
 
     count: int
@@ -202,7 +202,7 @@ class AnswerTime:
 
     @property
     def count_label(self) -> str:
-        return f"< {secrecy_threshold()}" if self.hidden else str(self.count)
+        return "secret" if self.hidden else str(self.count)
 
     @property
     def median_label(self) -> str:

@@ -353,13 +353,12 @@ def interviews_of(candidate: EventCandidate) -> QuerySet[Interview]:
 @dataclass
 class Cell:
     value: int
-    hidden: bool = False  # below the threshold: « < 5 »
-    secondary: bool = False  # hidden only so that a total does not give another cell away: « secret »
+    hidden: bool = False  # below the threshold
+    secondary: bool = False  # hidden only so that a total does not give another cell away
 
     def __str__(self) -> str:
-        if self.secondary:
-            return "secret"
-        return f"< {secrecy_threshold()}" if self.hidden else str(self.value)
+        # One label for both (core.secrecy): two would tell which cell is under the threshold.
+        return "secret" if self.masked else str(self.value)
 
     @property
     def masked(self) -> bool:

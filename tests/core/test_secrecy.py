@@ -127,9 +127,11 @@ def test_primary_suppression_takes_an_explicit_threshold_and_never_reveals(setti
     assert [f.hidden for f in figures] == [True, False, True]
 
 
-def test_a_hidden_figure_reads_below_the_threshold(settings):
+def test_every_hidden_figure_reads_secret(settings):
+    """One label, whether under the threshold or hidden for a neighbour: two would tell which is which."""
     settings.SECRECY_THRESHOLD = 5
-    assert str(Figure(3, hidden=True)) == "< 5"
+    assert str(Figure(3, hidden=True)) == "secret"
+    assert str(Figure(12, hidden=True)) == "secret"
     assert str(Figure(12)) == "12"
     assert Figure(12).shown == 12 and Figure(12, hidden=True).shown is None
 

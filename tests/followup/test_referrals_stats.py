@@ -73,7 +73,7 @@ def test_refusals_count_expired_and_drafts_do_not(gpsea, sender):
 def test_below_the_threshold_nothing_is_shown(gpsea, sender):
     answered(sender, OrganisationFactory(), [5, 6, 7, 8])
     result = queries_referrals.median_answer_time(gpsea)
-    assert result.hidden and result.count_label == "< 5" and result.median_label == "non diffusé"
+    assert result.hidden and result.count_label == "secret" and result.median_label == "non diffusé"
     assert result.median_days is None
 
 

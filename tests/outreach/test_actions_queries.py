@@ -165,7 +165,7 @@ def test_an_action_outside_any_qpv_gets_its_own_row(db, gpsea, settings):
 
 
 def test_results_apply_statistical_secrecy(records, gpsea):
-    """Threshold 5: small counts of people show « < 5 », and one more wherever a total would reveal them."""
+    """Threshold 5: small counts of people read « secret », and one more wherever a total would reveal them."""
     results = queries.results_by_qpv(gpsea, START, END)
     rows = {r.key: r for r in results.rows}
     mont_mesly, bleuets, chantereine, total = (
@@ -175,9 +175,19 @@ def test_results_apply_statistical_secrecy(records, gpsea):
         results.total,
     )
     # Contacts: 1 and 4 are under the threshold; the total 15 cannot reveal either alone.
-    assert [str(r.contacts) for r in (mont_mesly, bleuets, chantereine, total)] == ["10", "< 5", "< 5", "15"]
+    assert [str(r.contacts) for r in (mont_mesly, bleuets, chantereine, total)] == [
+        "10",
+        "secret",
+        "secret",
+        "15",
+    ]
     # Follow-ups started: 1 is hidden, so the smallest other (5) is hidden too, or 12 − 6 − 5 would give it.
-    assert [str(r.started) for r in (mont_mesly, bleuets, chantereine, total)] == ["< 5", "< 5", "6", "12"]
+    assert [str(r.started) for r in (mont_mesly, bleuets, chantereine, total)] == [
+        "secret",
+        "secret",
+        "6",
+        "12",
+    ]
     assert mont_mesly.conversion_label == "non diffusé" and mont_mesly.conversion is None
     assert chantereine.conversion_label == "30,0 %"
     assert total.conversion_label == "20,7 %"
