@@ -220,14 +220,20 @@ async def log_in(http: httpx.AsyncClient) -> None:
         raise RuntimeError(f"connexion refusée ({answer.status_code})")
 
 
+def journey_ids(people: str, catalogue: str) -> tuple[list[int], list[int]]:
+    """The beneficiaries linked from « mes bénéficiaires » and the services linked from the catalogue."""
+    beneficiaries = sorted({int(n) for n in re.findall(r"/suivi/beneficiaires/(\d+)/", people)})
+    services = sorted({int(n) for n in re.findall(r"/partenaires/services/(\d+)/", catalogue)})
+    return beneficiaries, services
+
+
 async def discover(base: str) -> tuple[list[int], list[int]]:
     """The beneficiaries the demo counsellor follows and the services of the catalogue."""
     async with client(base, 1) as http:
         await log_in(http)
         people = (await http.get("/suivi/")).text
         catalogue = (await http.get("/partenaires/catalogue/")).text
-    beneficiaries = sorted({int(n) for n in re.findall(r"/suivi/beneficiaires/(\d+)/", people)})
-    services = sorted({int(n) for n in re.findall(r"/partenaires/services/(\d+)/", catalogue)})
+    beneficiaries, services = journey_ids(people, catalogue)
     if not beneficiaries or not services:
         raise SystemExit("Données de démonstration introuvables (aucun bénéficiaire ou aucun service).")
     return beneficiaries, services

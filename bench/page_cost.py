@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import statistics
 import sys
 import time
@@ -25,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cite_emploi.settings")
 
-EMAIL = "counsellor.ft@demo.test"
+from load import EMAIL, journey_ids
 
 
 def main() -> None:
@@ -44,8 +43,7 @@ def main() -> None:
     client.force_login(get_user_model().objects.get(email=EMAIL))
     people = client.get("/suivi/").content.decode()
     catalogue = client.get("/partenaires/catalogue/").content.decode()
-    beneficiaries = sorted({int(n) for n in re.findall(r"/suivi/beneficiaires/(\d+)/", people)})
-    services = sorted({int(n) for n in re.findall(r"/partenaires/services/(\d+)/", catalogue)})
+    beneficiaries, services = journey_ids(people, catalogue)
     pages = {
         "mes bénéficiaires (/suivi/)": ["/suivi/"],
         "fiche bénéficiaire": [f"/suivi/beneficiaires/{pk}/" for pk in beneficiaries],

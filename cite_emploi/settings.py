@@ -226,8 +226,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 # Sessions stay in the database, read once per page: a logout or a revoked account ends them on
-# every worker at once. Not ``cached_db``: the default cache lives in each worker's memory, so a
-# logout would clear one worker's copy while the others kept serving the session.
+# every worker at once. Not ``cached_db``: without ``CACHE_URL`` the cache lives in each worker's
+# memory, so a logout would clear one worker's copy while the others kept serving the session.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

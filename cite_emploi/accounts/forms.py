@@ -1,9 +1,10 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
-from dsfr.forms import DsfrBaseForm
+
+from cite_emploi.core.forms import DsfrForm
 
 
-class LoginForm(DsfrBaseForm, AuthenticationForm):
+class LoginForm(DsfrForm, AuthenticationForm):
     username = forms.EmailField(
         label="Adresse électronique",
         help_text="Format attendu : nom@domaine.fr",
@@ -20,7 +21,7 @@ class LoginForm(DsfrBaseForm, AuthenticationForm):
     }
 
 
-class ResetRequestForm(DsfrBaseForm, PasswordResetForm):
+class ResetRequestForm(DsfrForm, PasswordResetForm):
     email = forms.EmailField(
         label="Adresse électronique",
         help_text="Format attendu : nom@domaine.fr",
@@ -28,7 +29,7 @@ class ResetRequestForm(DsfrBaseForm, PasswordResetForm):
     )
 
 
-class NewPasswordForm(DsfrBaseForm, SetPasswordForm):
+class NewPasswordForm(DsfrForm, SetPasswordForm):
     pass
 
 

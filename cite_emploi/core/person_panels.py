@@ -16,6 +16,8 @@ without a query of its own. Outlines and other large columns of those objects ar
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ObjectDoesNotExist
+
 
 @dataclass(frozen=True)
 class Panel:
@@ -48,6 +50,14 @@ def register(
 def follow_up_relations() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(select_related paths, deferred paths) from the follow-up that the builders read."""
     return tuple(_related), tuple(_deferred)
+
+
+def related_or_none(follow_up, name: str):
+    """The follow-up's one-to-one ``name`` (read with the person when registered), or None without one."""
+    try:
+        return getattr(follow_up, name)
+    except ObjectDoesNotExist:
+        return None
 
 
 def panels_for(request, beneficiary, member) -> list[Panel]:

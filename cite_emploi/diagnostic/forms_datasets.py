@@ -1,7 +1,8 @@
 """Form of the dataset import page: it parses input; the rules live in ``datasets`` and the services."""
 
 from django import forms
-from dsfr.forms import DsfrBaseForm
+
+from cite_emploi.core.forms import DsfrForm
 
 from .datasets import LICENCE_MAX, MAX_LINES, MAX_UPLOAD_BYTES, SOURCE_MAX
 from .services_datasets import TITLE_MAX, URL_MAX
@@ -9,7 +10,7 @@ from .services_datasets import TITLE_MAX, URL_MAX
 LINES_LIMIT = f"{MAX_LINES:,}".replace(",", "\u202f")
 
 
-class DatasetImportForm(DsfrBaseForm):
+class DatasetImportForm(DsfrForm):
     fichier = forms.FileField(
         label="Fichier de statistiques",
         help_text=(

@@ -9,7 +9,8 @@ from datetime import date
 
 from django import forms
 from django.utils import timezone
-from dsfr.forms import DsfrBaseForm
+
+from cite_emploi.core.forms import DsfrForm
 
 from .services_report import TITLE_MAX
 
@@ -27,7 +28,7 @@ def _check_day(day: date | None) -> date | None:
     return day
 
 
-class ReportDateForm(DsfrBaseForm):
+class ReportDateForm(DsfrForm):
     date = forms.DateField(
         label="Données arrêtées au",
         required=False,
@@ -43,7 +44,7 @@ class ReportDateForm(DsfrBaseForm):
         return getattr(self, "cleaned_data", {}).get("date") or timezone.localdate()
 
 
-class VersionForm(DsfrBaseForm):
+class VersionForm(DsfrForm):
     as_of = forms.DateField(
         label="Données arrêtées au",
         widget=DATE,
@@ -76,7 +77,7 @@ class VersionForm(DsfrBaseForm):
         return _check_day(self.cleaned_data.get("as_of"))
 
 
-class CompareForm(DsfrBaseForm):
+class CompareForm(DsfrForm):
     a = forms.TypedChoiceField(label="Version de référence", coerce=int, choices=())
     b = forms.TypedChoiceField(label="Version comparée", coerce=int, choices=())
 

@@ -7,12 +7,12 @@ from django import forms
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from cite_emploi.core.forms import DsfrForm
 from cite_emploi.partners import enums
 from cite_emploi.territory.geocoder import geocoder_configured
 from cite_emploi.territory.models import QPV, Commune, RomeAppellation
 
 from . import queries, services
-from .forms_base import DsfrForm
 from .models import (
     AgeGroup,
     Barrier,

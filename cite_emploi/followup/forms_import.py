@@ -2,12 +2,12 @@
 
 from django import forms
 
+from cite_emploi.core.forms import DsfrForm
 from cite_emploi.partners.models import Organisation
 from cite_emploi.territory.geocoder import geocoder_configured
 
 from .beneficiary_import import MAX_UPLOAD_BYTES
 from .beneficiary_mapping import TARGETS, MappingError, check_mapping
-from .forms_base import DsfrForm
 
 NOT_IMPORTED = "— Ne pas importer —"
 

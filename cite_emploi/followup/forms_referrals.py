@@ -3,9 +3,9 @@
 from django import forms
 from django.utils import timezone
 
+from cite_emploi.core.forms import DsfrForm
 from cite_emploi.partners.models import Organisation, Service
 
-from .forms_base import DsfrForm
 from .models import Barrier, Beneficiary, CaseReview, CaseReviewItem, Cohort, Referral
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

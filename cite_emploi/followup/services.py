@@ -174,6 +174,11 @@ def member_of(follow_up: FollowUp, user) -> FollowUpMember | None:
     return active_members(follow_up).filter(user=user).first()
 
 
+def member_among(members, user) -> FollowUpMember | None:
+    """``member_of`` over the members of a follow-up already read (the person's page lists them)."""
+    return next((m for m in members if m.user_id == user.pk and m.ended_on is None), None)
+
+
 def referent_of(follow_up: FollowUp) -> FollowUpMember | None:
     return active_members(follow_up).filter(is_referent=True).first()
 

@@ -276,7 +276,7 @@ def beneficiary_detail(request, pk):
     )
     follow_up = beneficiary.follow_up
     members = list(queries.members(follow_up))
-    me = next((m for m in members if m.user_id == request.user.pk and m.ended_on is None), None)
+    me = services.member_among(members, request.user)
     barriers = list(follow_up.barriers.order_by("category", "thematique"))
     for barrier in barriers:
         barrier.label = enums.label(barrier.thematique)

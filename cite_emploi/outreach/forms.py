@@ -6,9 +6,9 @@ from django import forms
 from django.utils import timezone
 
 from cite_emploi.accounts.models import User
+from cite_emploi.core.forms import DsfrForm
 from cite_emploi.followup import queries as followup_queries
 from cite_emploi.followup.access import PROFESSIONAL_ROLES
-from cite_emploi.followup.forms_base import DsfrForm
 from cite_emploi.followup.models import Beneficiary
 from cite_emploi.partners.models import Organisation
 from cite_emploi.territory.models import QPV, Commune

@@ -7,7 +7,7 @@ from django.forms import BaseFormSet, formset_factory
 from django.urls import reverse
 from django.utils import timezone
 
-from cite_emploi.followup.forms_base import DsfrForm
+from cite_emploi.core.forms import DsfrForm
 from cite_emploi.followup.models import Beneficiary, fold_name
 from cite_emploi.followup.queries import perimeter_qpvs, search_appellations, territory_communes
 from cite_emploi.partners.models import Organisation, OrganisationKind

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 import shapely.geometry
-from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from cite_emploi.core.person_panels import related_or_none
 from cite_emploi.core.secrecy import Figure, hide_small, protect
 from cite_emploi.followup import access
 from cite_emploi.followup.models import AgeGroup, Beneficiary, FollowUp
@@ -236,10 +236,7 @@ def get_origin(action: OutreachAction, scope, pk: int) -> ActionOrigin:
 
 def origin_of(follow_up: FollowUp) -> ActionOrigin | None:
     """The action the follow-up started from; no query when the person's page read it with the person."""
-    try:
-        return follow_up.outreach_origin
-    except ObjectDoesNotExist:
-        return None
+    return related_or_none(follow_up, "outreach_origin")
 
 
 def origin_candidates(follow_up: FollowUp, territory) -> QuerySet[OutreachAction]:

@@ -1,6 +1,6 @@
 from django import forms
-from dsfr.forms import DsfrBaseForm
 
+from cite_emploi.core.forms import DsfrForm
 from cite_emploi.territory.models import Commune
 
 from . import enums
@@ -61,7 +61,7 @@ class AddressFields(forms.Form):
         return data
 
 
-class OrganisationForm(DsfrBaseForm, AddressFields, forms.ModelForm):
+class OrganisationForm(DsfrForm, AddressFields, forms.ModelForm):
     networks = MultipleChoice(
         label="Réseaux porteurs (data·inclusion)", choices=enums.NETWORKS, required=False
     )
@@ -107,7 +107,7 @@ class OrganisationForm(DsfrBaseForm, AddressFields, forms.ModelForm):
         return value
 
 
-class SiteForm(DsfrBaseForm, AddressFields, forms.ModelForm):
+class SiteForm(DsfrForm, AddressFields, forms.ModelForm):
     class Meta:
         model = Site
         fields = [
@@ -131,7 +131,7 @@ class SiteForm(DsfrBaseForm, AddressFields, forms.ModelForm):
         self.set_communes(territory)
 
 
-class ContactForm(DsfrBaseForm, forms.ModelForm):
+class ContactForm(DsfrForm, forms.ModelForm):
     class Meta:
         model = Contact
         fields = ["function", "email", "phone"]
@@ -140,7 +140,7 @@ class ContactForm(DsfrBaseForm, forms.ModelForm):
         }
 
 
-class PartnershipForm(DsfrBaseForm, forms.ModelForm):
+class PartnershipForm(DsfrForm, forms.ModelForm):
     class Meta:
         model = Partnership
         fields = ["target", "kind", "description", "started_on", "ended_on"]
@@ -157,7 +157,7 @@ class PartnershipForm(DsfrBaseForm, forms.ModelForm):
         ).exclude(pk=organisation.pk)
 
 
-class ServiceForm(DsfrBaseForm, AddressFields, forms.ModelForm):
+class ServiceForm(DsfrForm, AddressFields, forms.ModelForm):
     type = forms.ChoiceField(
         label="Type de service", choices=[("", "Choisir"), *enums.SERVICE_TYPES], required=False
     )

@@ -3,11 +3,9 @@
 import html
 
 from django import forms
-from django.conf import global_settings, settings
-from django.forms.renderers import get_default_renderer
 from django.utils.safestring import mark_safe
-from dsfr.forms import DsfrBaseForm, DsfrDjangoTemplates
 
+from cite_emploi.core.forms import DsfrForm
 from cite_emploi.territory.geocoder import geocoder_configured
 
 from . import enums
@@ -16,15 +14,6 @@ from .search import DEFAULT_RADIUS_M, OrganisationFilters, ServiceFilters
 
 RADIUS_CHOICES = [("500", "500 m"), ("1000", "1 km"), ("2000", "2 km"), ("5000", "5 km"), ("10000", "10 km")]
 ANY_QPV = "tous"
-
-# ``DsfrBaseForm.default_renderer`` is the renderer *class*: Django builds one per form, hence a new
-# template engine that parses the DSFR field templates again on every catalogue request (~5 ms).
-# One instance per process keeps them compiled, as ``get_default_renderer()`` does.
-RENDERER = (
-    DsfrDjangoTemplates()
-    if settings.FORM_RENDERER == global_settings.FORM_RENDERER
-    else get_default_renderer()
-)
 
 
 class FlatSelect(forms.Select):
@@ -86,9 +75,7 @@ def _commune_choices(communes) -> list:
     return [("", "Toutes"), *((c.code, c.name) for c in communes)]
 
 
-class CatalogueForm(DsfrBaseForm):
-    default_renderer = RENDERER
-
+class CatalogueForm(DsfrForm):
     q = forms.CharField(
         label="Mots-clés",
         max_length=100,
@@ -194,9 +181,7 @@ def network_choices(territory) -> list:
     return [("", "Tous"), *((v, label) for v, label in enums.NETWORKS if v in present)]
 
 
-class PartnerMapForm(DsfrBaseForm):
-    default_renderer = RENDERER
-
+class PartnerMapForm(DsfrForm):
     q = forms.CharField(label="Nom", max_length=100, required=False)
     nature = forms.ChoiceField(label="Nature", required=False, widget=FlatSelect)
     reseau = forms.ChoiceField(label="Réseau porteur", required=False, widget=FlatSelect)

@@ -1,13 +1,14 @@
 """Forms of the import and export of the offer."""
 
 from django import forms
-from dsfr.forms import DsfrBaseForm
+
+from cite_emploi.core.forms import DsfrForm
 
 from .offer_export import FORMATS
 from .offer_import import MAX_UPLOAD_BYTES, OfferFileError, check_extension
 
 
-class OfferImportForm(DsfrBaseForm):
+class OfferImportForm(DsfrForm):
     fichier = forms.FileField(
         label="Fichier à importer",
         help_text=(

@@ -4,8 +4,8 @@ They parse the input and offer the territory's choices; the rules live in ``serv
 """
 
 from django import forms
-from dsfr.forms import DsfrBaseForm
 
+from cite_emploi.core.forms import DsfrForm
 from cite_emploi.partners.models import Organisation
 
 from . import queries_committees as queries
@@ -27,7 +27,7 @@ class OrganisationChoice(forms.ModelChoiceField):
         return obj.name
 
 
-class CommitteeForm(DsfrBaseForm):
+class CommitteeForm(DsfrForm):
     kind = forms.ChoiceField(label="Nature", choices=Committee.Kind.choices)
     name = forms.CharField(
         label="Nom",
@@ -52,7 +52,7 @@ class CommitteeForm(DsfrBaseForm):
         self.fields["members"].queryset = queries.member_choices(territory)
 
 
-class MeetingForm(DsfrBaseForm):
+class MeetingForm(DsfrForm):
     held_on = forms.DateField(label="Date", widget=DATE)
     place = forms.CharField(label="Lieu", max_length=200, required=False)
     agenda = forms.CharField(
@@ -94,7 +94,7 @@ class ActionChoice(forms.ChoiceField):
         return self.actions.get(value) if value else None
 
 
-class DecisionForm(DsfrBaseForm):
+class DecisionForm(DsfrForm):
     text = forms.CharField(label="Décision", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     action = ActionChoice(label="Action du plan concernée", required=False)
     owner_organisation = OrganisationChoice(
@@ -132,7 +132,7 @@ class DecisionEditForm(DecisionForm):
     )
 
 
-class DecisionFilterForm(DsfrBaseForm):
+class DecisionFilterForm(DsfrForm):
     comite = forms.ModelChoiceField(label="Comité", queryset=Committee.objects.none(), required=False)
     structure = OrganisationChoice(
         label="Structure responsable", queryset=Organisation.objects.none(), required=False

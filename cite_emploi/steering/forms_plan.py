@@ -8,9 +8,9 @@ from datetime import date
 
 from django import forms
 from django.utils import timezone
-from dsfr.forms import DsfrBaseForm
 from dsfr.utils import dsfr_input_class_attr
 
+from cite_emploi.core.forms import DsfrForm
 from cite_emploi.diagnostic import content
 from cite_emploi.diagnostic.gaps import gap_analysis
 from cite_emploi.diagnostic.models import ReportVersion
@@ -82,7 +82,7 @@ def perimeter_qpvs(territory):
     )
 
 
-class PlanForm(DsfrBaseForm):
+class PlanForm(DsfrForm):
     title = forms.CharField(
         label="Intitulé",
         max_length=200,
@@ -114,7 +114,7 @@ class PlanForm(DsfrBaseForm):
         return data
 
 
-class AdoptForm(DsfrBaseForm):
+class AdoptForm(DsfrForm):
     adopted_on = DayField(
         label="Adopté le",
         required=False,
@@ -141,7 +141,7 @@ def gap_choices(plan: ActionPlan, keep: str = "") -> list[tuple[str, str]]:
     return choices
 
 
-class ActionForm(DsfrBaseForm):
+class ActionForm(DsfrForm):
     number = forms.IntegerField(
         label="Numéro",
         required=False,
@@ -223,18 +223,18 @@ class ActionForm(DsfrBaseForm):
         return data
 
 
-class MilestoneForm(DsfrBaseForm):
+class MilestoneForm(DsfrForm):
     title = forms.CharField(
         label="Étape", max_length=200, help_text="Par exemple « Premier job dating au Mont-Mesly »."
     )
     due_on = DayField(label="Échéance")
 
 
-class MilestoneDoneForm(DsfrBaseForm):
+class MilestoneDoneForm(DsfrForm):
     done_on = DayField(label="Réalisée le", required=False)
 
 
-class FundingForm(DsfrBaseForm):
+class FundingForm(DsfrForm):
     title = forms.CharField(
         label="Intitulé", max_length=200, help_text="Par exemple « Subvention Cité de l'emploi 2022-2023 »."
     )
@@ -306,7 +306,7 @@ class FundingForm(DsfrBaseForm):
         return {**fields, "years": data["years"]}
 
 
-class BudgetLineForm(DsfrBaseForm):
+class BudgetLineForm(DsfrForm):
     funding = forms.ModelChoiceField(
         label="Financement", queryset=Funding.objects.none(), empty_label="Choisissez"
     )
@@ -327,7 +327,7 @@ class BudgetLineForm(DsfrBaseForm):
         )
 
 
-class ExpenseForm(DsfrBaseForm):
+class ExpenseForm(DsfrForm):
     funding = forms.ModelChoiceField(
         label="Financement", queryset=Funding.objects.none(), empty_label="Choisissez"
     )

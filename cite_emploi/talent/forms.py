@@ -5,7 +5,7 @@ import re
 from django import forms
 from django.utils import timezone
 
-from cite_emploi.followup.forms_base import DsfrForm
+from cite_emploi.core.forms import DsfrForm
 from cite_emploi.territory.models import Commune, RomeAppellation
 
 from .models import ContactRequest, Contract, JobOffer, WorkingTime

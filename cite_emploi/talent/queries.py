@@ -13,13 +13,12 @@ Anything outside this is a 404. Every list runs a fixed number of queries.
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from cite_emploi.core.person_panels import Panel
+from cite_emploi.core.person_panels import Panel, related_or_none
 from cite_emploi.followup import access
 from cite_emploi.followup.queries_reviews import size_label
 from cite_emploi.partners.models import Organisation, OrganisationKind
@@ -150,11 +149,8 @@ def profile_panel(request, beneficiary, member) -> Panel | None:
     """
     if member is None:
         return None
-    try:
-        profile = beneficiary.follow_up.talent_profile
-    except ObjectDoesNotExist:
-        profile = None
-    else:
+    profile = related_or_none(beneficiary.follow_up, "talent_profile")
+    if profile is not None:
         profile.pending = profile.contact_requests.filter(status=ContactRequest.Status.PENDING).count()
     return Panel(
         "talent/includes/person_panel.html",

@@ -1,10 +1,11 @@
 from django import forms
-from dsfr.forms import DsfrBaseForm
+
+from cite_emploi.core.forms import DsfrForm
 
 from .models import QPV
 
 
-class AddressForm(DsfrBaseForm):
+class AddressForm(DsfrForm):
     adresse = forms.CharField(
         label="Adresse",
         max_length=200,
@@ -12,12 +13,12 @@ class AddressForm(DsfrBaseForm):
     )
 
 
-class PointForm(DsfrBaseForm):
+class PointForm(DsfrForm):
     lon = forms.FloatField(label="Longitude", min_value=-180, max_value=180, help_text="Par exemple : 2.4551")
     lat = forms.FloatField(label="Latitude", min_value=-90, max_value=90, help_text="Par exemple : 48.7793")
 
 
-class ManualQpvForm(DsfrBaseForm):
+class ManualQpvForm(DsfrForm):
     qpv = forms.ModelChoiceField(
         label="Quartier prioritaire", queryset=QPV.objects.none(), empty_label="Choisir"
     )

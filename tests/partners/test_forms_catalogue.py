@@ -5,7 +5,8 @@ from django import forms
 from django.http import QueryDict
 from django.utils.safestring import mark_safe
 
-from cite_emploi.partners.forms_catalogue import RENDERER, CatalogueForm, FlatSelect, PartnerMapForm
+from cite_emploi.core.forms import RENDERER
+from cite_emploi.partners.forms_catalogue import CatalogueForm, FlatSelect, PartnerMapForm
 from cite_emploi.territory.models import QPV, Commune
 
 pytestmark = pytest.mark.django_db
