@@ -1,10 +1,12 @@
 from django import forms
 from django.utils import timezone
 
+from cite_emploi.core.forms import DsfrForm
+
 from . import indicators
 
 
-class AsOfForm(forms.Form):
+class AsOfForm(DsfrForm):
     """The date the diagnostic is computed at: the period is the twelve months that end on it."""
 
     date = forms.DateField(

@@ -4,6 +4,7 @@ and a manual reading. They parse; the rules are in ``services_targets``."""
 from django import forms
 from django.utils import timezone
 
+from cite_emploi.core.forms import DsfrForm
 from cite_emploi.diagnostic import indicators
 from cite_emploi.diagnostic.places import commune_values, qpv_values
 
@@ -16,7 +17,7 @@ def _date_field(label: str, **options) -> forms.DateField:
     )
 
 
-class AsOfForm(forms.Form):
+class AsOfForm(DsfrForm):
     """The date of a dashboard: figures about people cover the twelve months that end on it."""
 
     date = _date_field(
@@ -37,7 +38,7 @@ class AsOfForm(forms.Form):
         return timezone.localdate()
 
 
-class YearForm(forms.Form):
+class YearForm(DsfrForm):
     annee = forms.IntegerField(label="Année", required=False)
 
     def clean_annee(self):
@@ -77,7 +78,7 @@ def place_choices(territory) -> list:
     ]
 
 
-class TargetForm(forms.Form):
+class TargetForm(DsfrForm):
     label = forms.CharField(label="Intitulé de l'objectif", max_length=200)
     indicator = forms.ChoiceField(
         label="Indicateur qui le mesure",
@@ -130,7 +131,7 @@ class TargetForm(forms.Form):
         }
 
 
-class ReadingForm(forms.Form):
+class ReadingForm(DsfrForm):
     measured_on = _date_field("À la date du")
     value = forms.DecimalField(label="Valeur atteinte", max_digits=12, decimal_places=2, min_value=0)
     note = forms.CharField(label="Précision", max_length=300, required=False)

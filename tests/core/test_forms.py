@@ -4,6 +4,7 @@ import importlib
 import inspect
 from pathlib import Path
 
+from django import forms as django_forms
 from dsfr.forms import DsfrBaseForm
 
 import cite_emploi
@@ -25,6 +26,23 @@ def test_every_dsfr_form_derives_from_the_platform_form():
     ]
     assert len(forms) > 30
     assert [cls.__qualname__ for cls in forms if not issubclass(cls, DsfrForm)] == []
+
+
+# Not shown as fields: mixins of DSFR forms, and forms that only parse a request.
+NOT_RENDERED = {"PlaceFields", "AddressFields", "OfferExportForm", "TerritorySwitchForm"}
+
+
+def test_every_form_shown_on_a_page_is_a_dsfr_form():
+    """A plain ``forms.Form`` renders its fields without the DSFR's classes (an unstyled date box)."""
+    plain = [
+        cls.__qualname__
+        for module in form_modules()
+        for _, cls in inspect.getmembers(module, inspect.isclass)
+        if issubclass(cls, django_forms.BaseForm)
+        and cls.__module__ == module.__name__
+        and not issubclass(cls, DsfrForm)
+    ]
+    assert sorted(set(plain) - NOT_RENDERED) == []
 
 
 def test_a_form_renders_with_the_one_renderer():
