@@ -17,10 +17,13 @@ What it does, in order (everything on the loopback, everything bounded in time):
    ``--duration`` seconds (60), loop over « mes bénéficiaires » (``/suivi/``), one beneficiary's
    page, the catalogue with a filter, one service's page, waiting a think time drawn between
    ``--think-min`` and ``--think-max`` seconds after each page, as a person reading it would;
-4. **capacity**: the same pages, then the bare view, without think time (as many requests as
-   the server can take), ``--capacity-duration`` seconds each, with ``--capacity-users``
-   connections. The ratio of the two throughputs is what the platform keeps of the framework's
-   ceiling on this machine.
+4. **capacity**: the same pages, then two reference rows, then the bare view, without think time
+   (as many requests as the server can take), ``--capacity-duration`` seconds each, with
+   ``--capacity-users`` connections. The ratio of the journey's throughput to the bare view's is
+   what the platform keeps of the framework's ceiling on this machine. The reference rows say
+   where that ceiling stands for us: ``/__floor__/`` does only what DESIGN.md obliges a page of
+   personal data to do (signed-in session, the reader's scope, one audit entry) and the help
+   index is a light page in the platform's frame.
 
 It prints a table per phase (requests, requests/s, p50/p95/p99 in ms, errors), the goals'
 verdicts (0 errors, p95 ≤ 300 ms for the journey, journey ≥ 25 % of the bare view's throughput)
@@ -72,6 +75,8 @@ class Stats:
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     examples: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # Rows measured one after the other (the capacity phase's references) each have their own window.
+    seconds_of: dict[str, float] = field(default_factory=dict)
 
     def record(self, page: str, started: float, error: str | None) -> None:
         self.latencies[page].append((time.perf_counter() - started) * 1000)
@@ -303,18 +308,30 @@ async def run_journey(
     return logins, journey
 
 
+# Reference rows of the capacity phase, measured after the journey with the same connections:
+# what no page showing personal data can avoid (``bench/load_urls.py``), then the page shell alone.
+REFERENCES = (
+    ("plancher : session, périmètre, audit", "/__floor__/"),
+    ("gabarit seul (page d'aide)", "/aide/"),
+)
+BARE = "vue nue Django"
+
+
 async def run_capacity(
     base: str, users: int, duration: float, beneficiaries: list[int], services: list[int]
-) -> tuple[Stats, Stats]:
-    """Journey pages, then the bare view, back to back without think time."""
-    journey, bare = Stats(), Stats()
+) -> tuple[Stats, Stats, Stats]:
+    """Journey pages, the reference rows, then the bare view, back to back without think time.
+
+    Returns (journey, references, bare); each reference row has its own duration in ``seconds_of``.
+    """
+    journey, references, bare = Stats(), Stats(), Stats()
     clients = [client(base, users) for _ in range(users)]
     await asyncio.gather(*(log_in(http) for http in clients[: min(users, 8)]))
     # Sessions are shared out: logging every connection in again would measure hashing, not pages.
     for index, http in enumerate(clients[8:], start=8):
         http.cookies = clients[index % 8].cookies
 
-    async def saturate(stats: Stats, clients: list[httpx.AsyncClient], urls_for) -> None:
+    async def saturate(stats: Stats, clients: list[httpx.AsyncClient], urls_for) -> float:
         deadline = time.perf_counter() + duration
 
         async def loop(index, http):
@@ -325,18 +342,23 @@ async def run_capacity(
 
         started = time.perf_counter()
         await asyncio.gather(*(loop(i, http) for i, http in enumerate(clients)))
-        stats.seconds = time.perf_counter() - started
+        return time.perf_counter() - started
 
-    def bare_urls(rng):
-        while True:
-            yield "vue nue Django", "/__bare__/", None
+    def only(label, url):
+        def urls(rng):
+            while True:
+                yield label, url, None
 
-    await saturate(journey, clients, lambda rng: journey_urls(rng, beneficiaries, services))
+        return urls
+
+    journey.seconds = await saturate(journey, clients, lambda rng: journey_urls(rng, beneficiaries, services))
+    for label, url in REFERENCES:
+        references.seconds_of[label] = await saturate(references, clients, only(label, url))
     # The bare view is asked without a session: no session nor user to load, the framework alone.
     anonymous = [client(base, users) for _ in range(users)]
-    await saturate(bare, anonymous, bare_urls)
+    bare.seconds = await saturate(bare, anonymous, only(BARE, "/__bare__/"))
     await asyncio.gather(*(http.aclose() for http in clients + anonymous))
-    return journey, bare
+    return journey, references, bare
 
 
 # -- Report -----------------------------------------------------------------------------------
@@ -351,7 +373,7 @@ def rows(stats: Stats, total_label: str | None = None) -> list[str]:
     every = []
     for page, values in stats.latencies.items():
         every.extend(values)
-        lines.append(line(page, values, stats.errors[page], stats.seconds))
+        lines.append(line(page, values, stats.errors[page], stats.seconds_of.get(page, stats.seconds)))
     if total_label and len(stats.latencies) > 1:
         lines.append(line(total_label, every, sum(stats.errors.values()), stats.seconds))
     return lines
@@ -436,7 +458,7 @@ def main() -> int:
             f"{fr(args.capacity_duration)} s pour le parcours puis {fr(args.capacity_duration)} s pour la vue nue…",
             flush=True,
         )
-        capacity, bare = asyncio.run(
+        capacity, references, bare = asyncio.run(
             run_capacity(base, args.capacity_users, args.capacity_duration, beneficiaries, services)
         )
     finally:
@@ -457,9 +479,11 @@ def main() -> int:
     print(HEADER)
     print("-" * len(HEADER))
     print("\n".join(rows(capacity, "parcours (total)")))
+    print("\n".join(rows(references)))
     print("\n".join(rows(bare)))
 
-    errors = sum(s for stats in (logins, journey, capacity, bare) for s in stats.errors.values())
+    everything = (logins, journey, capacity, references, bare)
+    errors = sum(s for stats in everything for s in stats.errors.values())
     p95 = percentile(all_values(journey), 95)
     journey_rate = len(all_values(capacity)) / capacity.seconds
     bare_rate = len(all_values(bare)) / bare.seconds
@@ -467,7 +491,11 @@ def main() -> int:
     print(
         f"\nRatio débit parcours / vue nue : {fr(ratio * 100, 1)} % ({fr(journey_rate, 1)} / {fr(bare_rate, 1)} req/s)"
     )
-    for example in [e for stats in (logins, journey, capacity, bare) for e in stats.examples][:5]:
+    for label, _url in REFERENCES:
+        rate = len(references.latencies[label]) / references.seconds_of[label]
+        share = rate / bare_rate if bare_rate else 0.0
+        print(f"Ratio {label} / vue nue : {fr(share * 100, 1)} % ({fr(rate, 1)} req/s)")
+    for example in [e for stats in everything for e in stats.examples][:5]:
         print(f"  erreur : {example}")
     verdicts = [
         (errors == 0, f"0 erreur ({fr(errors)})"),

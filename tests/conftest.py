@@ -1,4 +1,7 @@
+from uuid import uuid4
+
 import pytest
+import redis
 
 from tests.territory.fake_geocoder import FakeGeocoder
 
@@ -56,3 +59,25 @@ def fake_geocoder(fake_geocoder_server, settings):
     settings.GEOCODER = {"URL": fake_geocoder_server.url, "TIMEOUT": 1.0, "RETRIES": 2, "BACKOFF": 0.0}
     yield fake_geocoder_server
     fake_geocoder_server.reset()
+
+
+# The local Redis, database 15: the tests' own, keys under a prefix per test and deleted after it.
+REDIS = "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture
+def shared_cache(settings):
+    """The production cache (``CACHE_URL``): Redis, shared by every process, with sessions in it."""
+    prefix = f"test-{uuid4().hex}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS,
+            "KEY_PREFIX": prefix,
+        }
+    }
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    yield prefix
+    client = redis.Redis.from_url(REDIS)
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)

@@ -14,7 +14,7 @@ Who reads a referral (docs/adr/0004-referral-inbox.md):
 The answer time (sent → accepted or refused) is an aggregate, under statistical secrecy.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
@@ -22,7 +22,7 @@ from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from cite_emploi.core.secrecy import secrecy_threshold
+from cite_emploi.core.secrecy import Figure, hide_small, protect, secrecy_threshold
 from cite_emploi.partners.models import Organisation
 
 from . import access, queries
@@ -275,22 +275,18 @@ def answer_times_by_organisation(
     """The median answer time of each receiving organisation, by name, under statistical secrecy.
 
     When exactly one organisation falls under the threshold, the next smallest is hidden too, so
-    that no count can be derived from the total by difference.
+    that no count can be derived from the total by difference (``core.secrecy.protect``).
     """
     medians = _medians(_answered(territory, period), "receiving_organisation_id")
     organisations = (
         Organisation.objects.in_territory(territory).filter(pk__in=list(medians)).order_by("name", "pk")
     )
-    threshold = secrecy_threshold()
+    counts = {org.pk: Figure(medians[org.pk][0]) for org in organisations}
+    # The organisations' counts add up to the territory's: one group for secondary suppression.
+    hide_small([*counts.values()])
+    protect([(Figure(sum(f.value for f in counts.values())), list(counts.values()))])
     rows = [
-        OrganisationAnswerTime(org, AnswerTime(*medians[org.pk], hidden=medians[org.pk][0] < threshold))
+        OrganisationAnswerTime(org, AnswerTime(*medians[org.pk], hidden=counts[org.pk].hidden))
         for org in organisations
     ]
-    hidden = [r for r in rows if r.answer_time.hidden]
-    shown = [r for r in rows if not r.answer_time.hidden]
-    if len(hidden) == 1 and shown:
-        smallest = min(shown, key=lambda r: (r.answer_time.count, r.organisation.name))
-        rows = [
-            replace(r, answer_time=replace(r.answer_time, hidden=True)) if r is smallest else r for r in rows
-        ]
     return rows

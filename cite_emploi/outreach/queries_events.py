@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from cite_emploi.core.secrecy import secrecy_threshold
+from cite_emploi.core.secrecy import Figure, hide_small, protect, secrecy_threshold
 from cite_emploi.followup import access
 from cite_emploi.followup.models import Beneficiary, FollowUp, FollowUpMember
 from cite_emploi.partners.models import Organisation
@@ -351,32 +351,17 @@ def interviews_of(candidate: EventCandidate) -> QuerySet[Interview]:
 
 
 @dataclass
-class Cell:
-    value: int
-    hidden: bool = False  # below the threshold
-    secondary: bool = False  # hidden only so that a total does not give another cell away
-
-    def __str__(self) -> str:
-        # One label for both (core.secrecy): two would tell which cell is under the threshold.
-        return "secret" if self.masked else str(self.value)
-
-    @property
-    def masked(self) -> bool:
-        return self.hidden or self.secondary
-
-
-@dataclass
 class ResultRow:
     event: RecruitmentEvent | None  # None: the total
     employers: int
     offers: int
     posts: int
-    people: dict[str, Cell]
+    people: dict[str, Figure]
 
     @property
     def hire_rate(self) -> str:
         hires, present = self.people["hires"], self.people["present"]
-        if hires.masked or present.masked:
+        if hires.hidden or present.hidden:
             return "secret statistique"
         if not present.value:
             return "—"
@@ -393,15 +378,11 @@ class Results:
 
 
 def _protect(rows: list[ResultRow], total: ResultRow, threshold: int) -> None:
-    """Hide every count of people below the threshold, and one more where a total would give it away."""
-    for name in PEOPLE:
-        cells = [row.people[name] for row in rows]
-        for cell in [*cells, total.people[name]]:
-            cell.hidden = 0 < cell.value < threshold
-        hidden = [c for c in cells if c.hidden]
-        shown = [c for c in cells if not c.hidden]
-        if len(hidden) == 1 and shown and not total.people[name].hidden:
-            min(shown, key=lambda c: c.value).secondary = True
+    """Hide every count of people below the threshold, and whatever a total would give away
+    (``core.secrecy``: each column of people and its total is a group)."""
+    columns = [(total.people[name], [row.people[name] for row in rows]) for name in PEOPLE]
+    hide_small((figure for column_total, cells in columns for figure in (column_total, *cells)), threshold)
+    protect(columns)
 
 
 def results(territory, period: tuple[date | None, date | None] | None = None) -> Results:
@@ -424,7 +405,7 @@ def results(territory, period: tuple[date | None, date | None] | None = None) ->
                 figures.employers,
                 figures.offers,
                 figures.posts,
-                {name: Cell(getattr(figures, name)) for name in PEOPLE},
+                {name: Figure(getattr(figures, name)) for name in PEOPLE},
             )
         )
     total = ResultRow(
@@ -432,7 +413,7 @@ def results(territory, period: tuple[date | None, date | None] | None = None) ->
         sum(r.employers for r in rows),
         sum(r.offers for r in rows),
         sum(r.posts for r in rows),
-        {name: Cell(sum(r.people[name].value for r in rows)) for name in PEOPLE},
+        {name: Figure(sum(r.people[name].value for r in rows)) for name in PEOPLE},
     )
     distinct_employers = (
         EventEmployer.objects.filter(event__in=events, status=EventEmployer.Status.CONFIRMED)

@@ -4,35 +4,15 @@ daily warm-up — is served by another, a gunicorn worker, without being compute
 import os
 import subprocess
 import sys
-from uuid import uuid4
-
-import pytest
-import redis
 
 from cite_emploi.core.recent import recent
+from tests.conftest import REDIS
 
-REDIS = "redis://127.0.0.1:6379/15"
 WARM_UP = (
     "import django; django.setup(); "
     "from cite_emploi.core.recent import recent; "
     "recent('steering:shared', lambda: {'personnes suivies': 42})"
 )
-
-
-@pytest.fixture
-def shared_cache(settings):
-    prefix = f"test-{uuid4().hex}"
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS,
-            "KEY_PREFIX": prefix,
-        }
-    }
-    yield prefix
-    client = redis.Redis.from_url(REDIS)
-    for key in client.scan_iter(f"{prefix}:*"):
-        client.delete(key)
 
 
 def test_a_figure_warmed_by_another_process_is_served_without_computing(shared_cache):

@@ -9,7 +9,8 @@ def _settings(env: dict) -> dict:
         "print(json.dumps({'DEBUG': s.DEBUG, 'SECURE': s.SESSION_COOKIE_SECURE, "
         "'HSTS': getattr(s, 'SECURE_HSTS_SECONDS', 0), 'ENGINE': s.DATABASES['default']['ENGINE'], "
         "'NAME': str(s.DATABASES['default']['NAME']), "
-        "'CACHE': getattr(s, 'CACHES', {}).get('default', {}).get('BACKEND', '')}))"
+        "'CACHE': getattr(s, 'CACHES', {}).get('default', {}).get('BACKEND', ''), "
+        "'SESSIONS': getattr(s, 'SESSION_ENGINE', c.global_settings.SESSION_ENGINE)}))"
     )
     base = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "HTTPS", "DATABASE_URL", "CACHE_URL"}}
     out = subprocess.run(
@@ -53,3 +54,11 @@ def test_cache_url_selects_redis_and_refuses_another_address_without_repeating_i
     assert out.returncode != 0
     assert "CACHE_URL : adresse Redis attendue" in out.stderr
     assert "secret" not in out.stderr
+
+
+def test_sessions_are_read_from_the_shared_cache_only_when_there_is_one(tmp_path):
+    # Each worker's memory would keep a session a logout ended on another worker: database only.
+    alone = _settings({"CITE_EMPLOI_VAR_DIR": str(tmp_path)})
+    assert alone["SESSIONS"] == "django.contrib.sessions.backends.db"
+    shared = _settings({"CITE_EMPLOI_VAR_DIR": str(tmp_path), "CACHE_URL": "redis://127.0.0.1:6379/1"})
+    assert shared["SESSIONS"] == "django.contrib.sessions.backends.cached_db"

@@ -476,6 +476,19 @@ def test_results_of_all_events_hide_small_counts_of_people(gpsea, settings):
     assert results.total.posts == 10
 
 
+def test_results_never_protect_a_small_count_with_a_zero(gpsea, settings):
+    # Hiding the empty event beside the small one would leave the total minus the large event
+    # equal to the small count: the neighbour hidden is the smallest non-zero one (core.secrecy).
+    settings.SECRECY_THRESHOLD = 5
+    hand_made_event("Petit", present=3, absent=0, prepared=0, hires=0)
+    hand_made_event("Vide", present=0, absent=0, prepared=0, hires=0)
+    hand_made_event("Grand", present=8, absent=2, prepared=0, hires=0)
+    results = queries_events.results(gpsea)
+    invited = {row.event.title: str(row.people["invited"]) for row in results.rows}
+    assert invited == {"Petit": "secret", "Vide": "0", "Grand": "secret"}
+    assert str(results.total.people["invited"]) == "13"
+
+
 def test_results_show_counts_at_or_above_the_threshold(gpsea, settings):
     settings.SECRECY_THRESHOLD = 2
     event = hand_made_event("Forum", present=3, absent=1, prepared=2, hires=1)
