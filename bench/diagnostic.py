@@ -118,14 +118,17 @@ class Naive:
                 add("beneficiaires_suivis", qpv)
             if start <= opened <= end:
                 add("entrees_suivi", None)
-        for _, category, status, identified, changed in Barrier.objects.filter(
+        history = status_history(t)
+        for pk, category, identified in Barrier.objects.filter(
             follow_up__beneficiary__territory=t
-        ).values_list("follow_up_id", "category", "status", "identified_on", "status_changed_on"):
+        ).values_list("pk", "category", "identified_on"):
+            changes = history.get(pk, [])
             if start <= identified <= end:
                 add("freins_identifies", None)
-            if status == Barrier.Status.LIFTED and changed and start <= changed <= end:
+            if any(status == Barrier.Status.LIFTED and start <= day <= end for day, _, status in changes):
                 add("freins_leves", None)
-            if identified <= end and status in (Barrier.Status.IDENTIFIED, Barrier.Status.IN_PROGRESS):
+            then = [status for day, _, status in changes if day <= end]
+            if then and then[-1] in (Barrier.Status.IDENTIFIED, Barrier.Status.IN_PROGRESS):
                 add("freins_a_lever", category or "")
         for (sent_at,) in Referral.objects.filter(follow_up__beneficiary__territory=t).values_list("sent_at"):
             if sent_at is not None and start <= sent_at.astimezone(zone).date() <= end:
@@ -148,6 +151,20 @@ class Naive:
             if action in held:
                 add("personnes_rencontrees", held[action], count)
         return result
+
+
+def status_history(territory) -> dict[int, list]:
+    """Each barrier's status changes, in order: [(day, id, status)], read naively row by row."""
+    from cite_emploi.followup.models import BarrierStatusChange
+
+    history: dict[int, list] = {}
+    for barrier, day, pk, status in BarrierStatusChange.objects.filter(
+        barrier__follow_up__beneficiary__territory=territory
+    ).values_list("barrier_id", "changed_on", "pk", "status"):
+        history.setdefault(barrier, []).append((day, pk, status))
+    for changes in history.values():
+        changes.sort()
+    return history
 
 
 def pdf_pages(data: bytes) -> int:

@@ -375,6 +375,16 @@ def generate(territory, options) -> dict:
             ),
             barrier_values,
         )
+        # The status history the services keep: identified, then the status of the day if another.
+        stats["historique des freins"] = _chunked(
+            rows(f.BarrierStatusChange, "barrier_id", "status", "changed_on"),
+            (
+                change
+                for pk, _, _, _, status, identified, changed in barrier_values
+                for change in [(pk, "identified", identified)]
+                + ([(pk, status, changed)] if status != "identified" else [])
+            ),
+        )
         stats["projets"] = _chunked(
             rows(f.ProfessionalProject, "follow_up_id", "contracts", "mobility_km"),
             ((i + 1, "[]" if connection.vendor == "sqlite" else '["cdi"]', 10) for i in range(0, n, 3)),

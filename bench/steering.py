@@ -135,10 +135,12 @@ class Naive:
                 add("beneficiaires_suivis", age_group(births[person], end))
             if start <= opened <= end:
                 add("entrees_suivi")
-        for category, status, changed in Barrier.objects.filter(
-            follow_up__beneficiary__territory=t
-        ).values_list("category", "status", "status_changed_on"):
-            if status == Barrier.Status.LIFTED and changed and start <= changed <= end:
+        history = diagnostic.status_history(t)
+        for pk, category in Barrier.objects.filter(follow_up__beneficiary__territory=t).values_list(
+            "pk", "category"
+        ):
+            changes = history.get(pk, [])
+            if any(status == Barrier.Status.LIFTED and start <= day <= end for day, _, status in changes):
                 add("freins_leves", category if category in categories else "")
         for (sent_at,) in Referral.objects.filter(follow_up__beneficiary__territory=t).values_list("sent_at"):
             if sent_at is not None and start <= local_day(sent_at) <= end:

@@ -8,12 +8,14 @@ from datetime import timedelta
 
 from cite_emploi.followup.models import (
     Barrier,
+    BarrierStatusChange,
     FollowUp,
     Outcome,
     ProfessionalProject,
     Referral,
     ReferralEvent,
     TimelineEvent,
+    history_of,
 )
 from cite_emploi.followup.services import CONTRACT_LABELS, OUTCOME_CONTRACTS
 from cite_emploi.partners import enums
@@ -374,6 +376,7 @@ def _outcome(story, person) -> None:
 
 def write(story) -> dict[str, int]:
     barriers = Barrier.objects.bulk_create([b for p in story.people for b in p.barriers], batch_size=1000)
+    BarrierStatusChange.objects.bulk_create([c for b in barriers for c in history_of(b)], batch_size=1000)
     ProfessionalProject.objects.bulk_create(story.projects, batch_size=1000)
     through = ProfessionalProject.target_jobs.through
     through.objects.bulk_create(

@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Case, Count, F, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
+from cite_emploi.followup import queries as followup_queries
 from cite_emploi.followup.models import Barrier, FollowUp, Outcome, Referral
 from cite_emploi.outreach.models import ActionOrigin, Interview, OutreachAction, ReachedCount
 from cite_emploi.partners import enums
@@ -199,8 +200,9 @@ def barriers_identified(context: Context):
     theme=BARRIERS,
 )
 def barriers_lifted(context: Context):
-    qs = _barriers(context).filter(
-        status=Barrier.Status.LIFTED, status_changed_on__range=(context.period.start, context.period.end)
+    period = context.period
+    qs = followup_queries.barriers_moved_to(
+        _barriers(context), Barrier.Status.LIFTED, period.start, period.end
     )
     return grouped(context, qs, _barrier_fields(context))
 
@@ -209,8 +211,8 @@ def barriers_lifted(context: Context):
     code="freins_a_lever",
     label="Freins restant à lever",
     definition=(
-        "Freins identifiés au plus tard à la fin de la période et dont le statut actuel est « identifié » "
-        "ou « en cours de levée ». Le statut est celui du jour : pour une date passée, c'est une approximation."
+        "Freins identifiés au plus tard à la fin de la période et dont le statut, ce jour-là, était "
+        "« identifié » ou « en cours de levée » (d'après l'historique des statuts)."
     ),
     unit="freins",
     source=PLATFORM,
@@ -219,10 +221,8 @@ def barriers_lifted(context: Context):
     theme=BARRIERS,
 )
 def barriers_open(context: Context):
-    qs = _barriers(context).filter(
-        identified_on__lte=context.period.end,
-        status__in=(Barrier.Status.IDENTIFIED, Barrier.Status.IN_PROGRESS),
-    )
+    to_lift = (Barrier.Status.IDENTIFIED, Barrier.Status.IN_PROGRESS)
+    qs = followup_queries.barriers_in_status_on(_barriers(context), to_lift, context.period.end)
     return grouped(context, qs, _barrier_fields(context))
 
 

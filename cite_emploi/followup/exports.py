@@ -105,9 +105,13 @@ def person_data(beneficiary: Beneficiary, scope) -> dict:
                 "statut": b.get_status_display(),
                 "identifie_le": _d(b.identified_on),
                 "statut_depuis": _d(b.status_changed_on),
+                "historique": [
+                    {"statut": c.get_status_display(), "depuis_le": _d(c.changed_on)}
+                    for c in sorted(b.status_changes.all(), key=lambda c: (c.changed_on, c.pk))
+                ],
                 "precisions": b.notes,
             }
-            for b in follow_up.barriers.order_by("identified_on", "pk")
+            for b in follow_up.barriers.order_by("identified_on", "pk").prefetch_related("status_changes")
         ],
         "projet_professionnel": {
             "metiers_vises": [f"{a.label} ({a.code})" for a in project.target_jobs.all()],

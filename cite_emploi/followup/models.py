@@ -325,6 +325,40 @@ class Barrier(models.Model):
         return f"Frein {self.thematique} (suivi n° {self.follow_up_id})"
 
 
+class BarrierStatusChange(models.Model):
+    """A status a barrier took and the day it took it: its status at any past date, for the
+    diagnostic and the quarterly reports (« freins restant à lever » at the end of a past quarter).
+
+    Written by ``services.add_barrier`` and ``services.change_barrier_status``. Barriers recorded
+    before this history existed (migration 0006) have two lines at most, what the barrier itself
+    said: identified on ``identified_on``, its status of that day since ``status_changed_on``.
+    """
+
+    barrier = models.ForeignKey(Barrier, on_delete=models.CASCADE, related_name="status_changes")
+    status = models.CharField("statut", max_length=12, choices=Barrier.Status)
+    changed_on = models.DateField("depuis le")
+
+    class Meta:
+        verbose_name = "changement de statut d'un frein"
+        verbose_name_plural = "changements de statut des freins"
+        # « Its last status on or before a date »: one index probe per barrier.
+        indexes = [models.Index(fields=["barrier", "changed_on"], name="followup_barrier_change_on")]
+
+    def __str__(self):
+        return f"Frein n° {self.barrier_id} : {self.status} le {self.changed_on:%d/%m/%Y}"
+
+
+def history_of(barrier: Barrier) -> list[BarrierStatusChange]:
+    """The history a barrier without recorded changes implies (the demo's barriers, written in bulk)."""
+    identified = Barrier.Status.IDENTIFIED
+    changes = [BarrierStatusChange(barrier=barrier, status=identified, changed_on=barrier.identified_on)]
+    if barrier.status != identified:
+        changes.append(
+            BarrierStatusChange(barrier=barrier, status=barrier.status, changed_on=barrier.status_changed_on)
+        )
+    return changes
+
+
 class ProfessionalProject(models.Model):
     class Contract(models.TextChoices):
         CDI = "cdi", "CDI"

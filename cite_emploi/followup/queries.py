@@ -17,6 +17,7 @@ from . import access
 from .models import (
     AgeGroup,
     Barrier,
+    BarrierStatusChange,
     Beneficiary,
     FollowUp,
     FollowUpMember,
@@ -28,6 +29,38 @@ from .models import (
 PAGE_SIZE = 20
 CONTACT_KINDS = (TimelineEvent.Kind.CONTACT, TimelineEvent.Kind.APPOINTMENT)
 OPEN_BARRIER_STATUSES = (Barrier.Status.IDENTIFIED, Barrier.Status.IN_PROGRESS, Barrier.Status.NOT_LIFTED)
+
+
+# --- barriers at a past date (the status history) ----------------------------------------------
+
+
+def barriers_in_status_on(barriers: QuerySet[Barrier], statuses, day: date) -> QuerySet[Barrier]:
+    """The barriers whose status on ``day`` (at its end) was one of ``statuses``.
+
+    A barrier that has not changed since ``day`` has its current status; only those changed after
+    it look up their last status on or before ``day`` in their history (one index probe each).
+    """
+    status_then = Subquery(
+        BarrierStatusChange.objects.filter(barrier=OuterRef("pk"), changed_on__lte=day)
+        .order_by("-changed_on", "-pk")
+        .values("status")[:1]
+    )
+    return (
+        barriers.filter(identified_on__lte=day)
+        .alias(status_then=status_then)
+        .filter(
+            Q(status_changed_on__lte=day, status__in=statuses)
+            | Q(status_changed_on__gt=day, status_then__in=statuses)
+        )
+    )
+
+
+def barriers_moved_to(barriers: QuerySet[Barrier], status: str, start: date, end: date) -> QuerySet[Barrier]:
+    """The barriers that took ``status`` between ``start`` and ``end`` (inclusive), each once."""
+    moves = BarrierStatusChange.objects.filter(
+        barrier=OuterRef("pk"), status=status, changed_on__range=(start, end)
+    )
+    return barriers.filter(Exists(moves))
 
 
 def years_before(day: date, years: int) -> date:

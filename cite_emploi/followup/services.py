@@ -39,6 +39,7 @@ from cite_emploi.territory.queries import locate_point, perimeter_pairs
 from . import duplicates, signals
 from .models import (
     Barrier,
+    BarrierStatusChange,
     Beneficiary,
     CaseReviewItem,
     Consent,
@@ -1082,6 +1083,7 @@ def add_barrier(
         notes=notes.strip(),
         recorded_by=by,
     )
+    BarrierStatusChange.objects.create(barrier=barrier, status=barrier.status, changed_on=identified_on)
     add_timeline_event(
         follow_up,
         TimelineEvent.Kind.BARRIER,
@@ -1116,6 +1118,7 @@ def change_barrier_status(
         barrier.notes = notes.strip()
         fields.append("notes")
     barrier.save(update_fields=fields)
+    BarrierStatusChange.objects.create(barrier=barrier, status=status, changed_on=on)
     add_timeline_event(
         follow_up,
         TimelineEvent.Kind.BARRIER,

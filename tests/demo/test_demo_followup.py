@@ -4,7 +4,7 @@ from collections import Counter
 
 import pytest
 import shapely
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.urls import reverse
 from shapely.geometry import shape
 
@@ -53,6 +53,15 @@ def test_demo_people_are_a_realistic_fictitious_population(demo):
     assert 0.75 * people.count() < consented < people.count()
     assert set(f.Referral.objects.values_list("status", flat=True)) == set(f.Referral.Status.values)
     assert set(f.Barrier.objects.values_list("status", flat=True)) == set(f.Barrier.Status.values)
+    # Each barrier's history starts on the day it was identified and ends on its status of today.
+    latest = f.BarrierStatusChange.objects.filter(barrier=OuterRef("pk")).order_by("-changed_on", "-pk")
+    barriers = f.Barrier.objects.annotate(
+        first=Subquery(latest.order_by("changed_on", "pk").values("changed_on")[:1]),
+        last_status=Subquery(latest.values("status")[:1]),
+        last_on=Subquery(latest.values("changed_on")[:1]),
+    )
+    assert not barriers.exclude(first=F("identified_on")).exists()
+    assert not barriers.exclude(last_status=F("status"), last_on=F("status_changed_on")).exists()
     assert set(f.Outcome.objects.values_list("kind", flat=True)) == set(f.Outcome.Kind.values)
     assert (
         f.SituationFact.objects.filter(kind="rqth").exists()

@@ -28,7 +28,7 @@ from cite_emploi.partners import enums
 from cite_emploi.territory.models import QPV, Commune
 from tests.accounts.factories import UserFactory
 from tests.diagnostic.factories import DatasetFactory, ObservationFactory
-from tests.followup.factories import BeneficiaryFactory, FollowUpFactory
+from tests.followup.factories import BarrierFactory, BeneficiaryFactory, FollowUpFactory
 from tests.partners.factories import OrganisationFactory, saved_service
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +63,7 @@ def barriers(place, category, n, *, status=Barrier.Status.IDENTIFIED):
         follow_up = FollowUpFactory(beneficiary=beneficiary, opened_on=date(2023, 9, 1))
         for thematique in thematiques[: n - len(made)]:
             made.append(
-                Barrier.objects.create(
+                BarrierFactory(
                     follow_up=follow_up,
                     thematique=thematique,
                     category=category,

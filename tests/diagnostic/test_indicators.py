@@ -28,6 +28,7 @@ from cite_emploi.diagnostic.indicators import (
 from cite_emploi.diagnostic.models import Level
 from cite_emploi.diagnostic.places import commune_values, qpv_communes, qpv_values
 from cite_emploi.diagnostic.reference import surface_km2
+from cite_emploi.followup import services
 from cite_emploi.followup.models import Barrier, Outcome, Referral
 from cite_emploi.outreach.models import ActionOrigin, Interview, OutreachAction
 from cite_emploi.partners.models import OrganisationKind
@@ -35,7 +36,12 @@ from cite_emploi.territory.models import QPV, Commune
 from tests.accounts.factories import UserFactory
 from tests.core.test_secrecy import found_by_linear_algebra
 from tests.diagnostic.factories import DatasetFactory, ObservationFactory
-from tests.followup.factories import BeneficiaryFactory, FollowUpFactory
+from tests.followup.factories import (
+    BarrierFactory,
+    BeneficiaryFactory,
+    FollowUpFactory,
+    FollowUpMemberFactory,
+)
 from tests.outreach.factories import InterviewFactory, OutreachActionFactory, ReachedCountFactory
 from tests.partners.factories import OrganisationFactory, saved_service
 
@@ -106,10 +112,9 @@ def person(qpv_code=MONT_MESLY, commune_code=CRETEIL, *, born=date(1990, 5, 1), 
 
 
 def barrier(follow_up, thematique, *, status=Barrier.Status.IDENTIFIED, identified, changed=None):
-    return Barrier.objects.create(
+    return BarrierFactory(
         follow_up=follow_up,
         thematique=thematique,
-        category=thematique.split("--")[0],
         status=status,
         identified_on=identified,
         status_changed_on=changed or identified,
@@ -414,6 +419,7 @@ def test_barriers_identified_lifted_and_left_to_lift(gpsea, raw_counts):
     )
     barrier(bleuets, MOBILITE_2, status=Barrier.Status.IN_PROGRESS, identified=date(2024, 6, 30))
     barrier(bleuets, FAMILLE, identified=date(2024, 7, 1))  # after the period
+    # Lifted the day after the period: still to lift on its last day.
     barrier(
         bleuets, SANTE, status=Barrier.Status.LIFTED, identified=date(2023, 1, 1), changed=date(2024, 7, 1)
     )
@@ -428,11 +434,38 @@ def test_barriers_identified_lifted_and_left_to_lift(gpsea, raw_counts):
     assert to_lift.get(MONT_MESLY, "mobilite").value == 1
     assert to_lift.get(BLEUETS, "mobilite").value == 1
     assert to_lift.get(MONT_MESLY, "logement-hebergement").value == 1
-    assert to_lift.get(MONT_MESLY, None).value == 2 and to_lift.total.value == 3
+    assert to_lift.get(BLEUETS, "sante").value == 1
+    assert to_lift.get(MONT_MESLY, None).value == 2 and to_lift.total.value == 4
     assert to_lift.get(None, "mobilite").value == 2
     assert_margins_are_sums(to_lift)
     # By age group and sex, the person's: both women of 34 at the end of June.
-    assert values(compute("freins_a_lever", gpsea, Q2, by=("age_group",)))["adultes"] == 3
+    assert values(compute("freins_a_lever", gpsea, Q2, by=("age_group",)))["adultes"] == 4
+
+
+@covers("freins_leves", "freins_a_lever")
+def test_barriers_are_counted_with_their_status_of_the_day_not_of_today(gpsea, raw_counts):
+    # Figures of a past quarter must not move when a barrier changes afterwards.
+    follow_up = person(MONT_MESLY, CRETEIL)
+    user = FollowUpMemberFactory(follow_up=follow_up).user
+    came_back = services.add_barrier(follow_up, thematique=SANTE, by=user, identified_on=date(2024, 3, 1))
+    for status, day in [("in_progress", date(2024, 4, 2)), ("lifted", date(2024, 5, 6))]:
+        services.change_barrier_status(came_back, status, by=user, on=day)
+    lifted_later = services.add_barrier(
+        follow_up, thematique=MOBILITE, by=user, identified_on=date(2024, 3, 1)
+    )
+    for status, day in [("in_progress", date(2024, 6, 1)), ("lifted", date(2024, 8, 1))]:
+        services.change_barrier_status(lifted_later, status, by=user, on=day)
+    services.change_barrier_status(came_back, "identified", by=user, on=date(2024, 9, 9))  # it came back
+
+    assert values(compute("freins_leves", gpsea, Q2, by=("category",)))[None] == 1  # sante, in May
+    to_lift = values(compute("freins_a_lever", gpsea, Q2, by=("category",)))
+    assert {k: v for k, v in to_lift.items() if v} == {"mobilite": 1, None: 1}  # lifted in August only
+    assert [(c.status, c.changed_on) for c in came_back.status_changes.order_by("changed_on", "pk")] == [
+        ("identified", date(2024, 3, 1)),
+        ("in_progress", date(2024, 4, 2)),
+        ("lifted", date(2024, 5, 6)),
+        ("identified", date(2024, 9, 9)),
+    ]
 
 
 # --- orientations ----------------------------------------------------------------------------------------

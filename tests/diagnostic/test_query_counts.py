@@ -17,12 +17,12 @@ from django.test.utils import CaptureQueriesContext
 
 from cite_emploi.diagnostic import content
 from cite_emploi.diagnostic.models import Level
-from cite_emploi.followup.models import Barrier, Outcome, Referral
+from cite_emploi.followup.models import Outcome, Referral
 from cite_emploi.outreach.models import ActionOrigin, Interview
 from cite_emploi.territory.models import QPV, Commune
 from tests.accounts.factories import UserFactory
 from tests.diagnostic.factories import DatasetFactory, ObservationFactory
-from tests.followup.factories import BeneficiaryFactory, FollowUpFactory
+from tests.followup.factories import BarrierFactory, BeneficiaryFactory, FollowUpFactory
 from tests.outreach.factories import InterviewFactory, OutreachActionFactory, ReachedCountFactory
 from tests.partners.factories import OrganisationFactory, saved_service
 
@@ -55,10 +55,9 @@ def add_records(n: int, start: int = 0) -> None:
             beneficiary=BeneficiaryFactory(qpv=qpv, commune=commune, birth_date=date(1960 + i % 45, 3, 1)),
             opened_on=day,
         )
-        need = Barrier.objects.create(
+        need = BarrierFactory(
             follow_up=follow_up,
             thematique=THEMATIQUES[i % 3],
-            category=THEMATIQUES[i % 3].split("--")[0],
             identified_on=day,
             status_changed_on=day,
         )

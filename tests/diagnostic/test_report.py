@@ -12,10 +12,9 @@ from cite_emploi.core.models import AuditEntry
 from cite_emploi.core.pdf import PdfUnavailable
 from cite_emploi.diagnostic import content, report, services_report
 from cite_emploi.diagnostic.models import ReportVersion
-from cite_emploi.followup.models import Barrier
 from cite_emploi.territory.models import Commune
 from tests.accounts.factories import member
-from tests.followup.factories import followed_by
+from tests.followup.factories import BarrierFactory, followed_by
 from tests.outreach.factories import qpv
 
 MONT_MESLY = "Mont Mesly - La Habette - Coteaux Du Sud"
@@ -39,7 +38,7 @@ def people_with_barriers(count: int, *, category: str = "sante", thematique: str
         )
         person.follow_up.opened_on = opened
         person.follow_up.save(update_fields=["opened_on"])
-        Barrier.objects.create(
+        BarrierFactory(
             follow_up=person.follow_up, thematique=thematique, category=category, identified_on=opened
         )
         people.append(person)

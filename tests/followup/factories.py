@@ -10,7 +10,16 @@ import factory
 from django.utils import timezone
 
 from cite_emploi.accounts.models import Membership
-from cite_emploi.followup.models import Beneficiary, Consent, FollowUp, FollowUpMember
+from cite_emploi.followup.models import (
+    Barrier,
+    BarrierStatusChange,
+    Beneficiary,
+    Consent,
+    FollowUp,
+    FollowUpMember,
+    history_of,
+)
+from cite_emploi.partners import enums
 from cite_emploi.territory.models import Territory
 from tests.partners.factories import OrganisationFactory
 
@@ -36,6 +45,26 @@ class FollowUpFactory(factory.django.DjangoModelFactory):
         model = FollowUp
 
     beneficiary = factory.SubFactory(BeneficiaryFactory)
+
+
+class BarrierFactory(factory.django.DjangoModelFactory):
+    """A barrier and the status history its dates imply (``history_of``), as the services keep it."""
+
+    class Meta:
+        model = Barrier
+        skip_postgeneration_save = True  # the history hook writes other rows, never the barrier
+
+    follow_up = factory.SubFactory(FollowUpFactory)
+    thematique = "mobilite--acceder-a-un-vehicule"
+    category = factory.LazyAttribute(lambda barrier: enums.category_of(barrier.thematique))
+    status = Barrier.Status.IDENTIFIED
+    identified_on = factory.LazyFunction(timezone.localdate)
+    status_changed_on = factory.LazyAttribute(lambda barrier: barrier.identified_on)
+
+    @factory.post_generation
+    def history(barrier, create, extracted, **kwargs):
+        if create:
+            BarrierStatusChange.objects.bulk_create(history_of(barrier))
 
 
 class FollowUpMemberFactory(factory.django.DjangoModelFactory):

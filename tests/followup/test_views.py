@@ -487,12 +487,15 @@ def test_outcome_page(client, counsellor):
 
 def test_exports(client, counsellor):
     b = followed_by(counsellor, first_name="Éloïse")
-    services.add_barrier(b.follow_up, thematique="sante--acces-aux-soins", by=counsellor)
+    barrier = services.add_barrier(b.follow_up, thematique="sante--acces-aux-soins", by=counsellor)
+    services.change_barrier_status(barrier, "in_progress", by=counsellor)
     client.force_login(counsellor)
     response = client.get(reverse("followup:export_json", args=[b.pk]))
     assert response["Content-Disposition"].startswith("attachment")
     data = response.json()
     assert data["identite"]["prenom"] == "Éloïse" and data["freins"][0]["categorie"]
+    # The right of access covers the barrier's whole history, not only its status of today.
+    assert [c["statut"] for c in data["freins"][0]["historique"]] == ["Identifié", "En cours de levée"]
     pdf = client.get(reverse("followup:export_pdf", args=[b.pk]))
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
 

@@ -16,7 +16,7 @@ from cite_emploi.steering import quarterly
 from cite_emploi.steering.models import Action, ActionPlan, Axis
 from cite_emploi.territory.models import QPV, Commune
 from tests.accounts.factories import member
-from tests.followup.factories import BeneficiaryFactory, FollowUpFactory
+from tests.followup.factories import BarrierFactory, BeneficiaryFactory, FollowUpFactory
 from tests.outreach.factories import (
     InterviewFactory,
     OutreachActionFactory,
@@ -71,10 +71,9 @@ def year_2023(gpsea):
     RecruitmentEventFactory(starts_at=at(2023, 5, 16, 9), status=RecruitmentEvent.Status.CANCELLED)
     InterviewFactory(candidate__follow_up=april, result=Interview.Result.HIRED, hired_on=date(2023, 5, 20))
     # One barrier lifted in Q3.
-    Barrier.objects.create(
+    BarrierFactory(
         follow_up=before,
         thematique="mobilite--acceder-a-un-vehicule",
-        category="mobilite",
         status=Barrier.Status.LIFTED,
         identified_on=date(2023, 1, 5),
         status_changed_on=date(2023, 8, 10),
