@@ -128,6 +128,19 @@ def environment(database_url: str, workdir: Path) -> dict[str, str]:
     return env
 
 
+def forget_cache(env: dict[str, str]) -> None:
+    """Delete this run's keys from the shared Redis (sessions, figures): nothing is left behind."""
+    import redis
+
+    try:
+        client = redis.Redis.from_url(env["CACHE_URL"])
+        keys = list(client.scan_iter(f"{env['CACHE_KEY_PREFIX']}:*"))
+        if keys:
+            client.delete(*keys)
+    except redis.RedisError as error:
+        print(f"Clés Redis du test non effacées ({env['CACHE_KEY_PREFIX']}:*) : {error}", file=sys.stderr)
+
+
 def prepare(env: dict[str, str]) -> float:
     started = time.perf_counter()
     subprocess.run(
@@ -427,8 +440,8 @@ def main() -> int:
         print(f"PostgreSQL injoignable ({url}) : {exc}", file=sys.stderr)
         return 1
     server = None
+    env = environment(scratch.url, workdir)
     try:
-        env = environment(scratch.url, workdir)
         print("Préparation de la base (migrations, collectstatic, référentiels, démonstration)…", flush=True)
         print(f"  faite en {fr(prepare(env), 1)} s.")
         port = free_port()
@@ -455,7 +468,7 @@ def main() -> int:
         )
         print(
             f"Capacité : {args.capacity_users} connexions sans temps de lecture, "
-            f"{fr(args.capacity_duration)} s pour le parcours puis {fr(args.capacity_duration)} s pour la vue nue…",
+            f"{fr(args.capacity_duration)} s pour le parcours, pour chaque référence, puis pour la vue nue…",
             flush=True,
         )
         capacity, references, bare = asyncio.run(
@@ -465,6 +478,7 @@ def main() -> int:
         if server is not None:
             stop(server)
         scratch.drop()
+        forget_cache(env)
 
     print()
     print(f"Connexions ({args.login_slots} à la fois, avant la mesure) : {fr(logins.seconds, 1)} s")

@@ -421,9 +421,11 @@ def profiles_for_offer(offer: JobOffer, *, limit: int = 20) -> list[Match]:
 # -- Profile → offers ---------------------------------------------------------------------------------
 
 
-def offers_for_profile(profile: TalentProfile, *, limit: int = 20) -> list[Match]:
+def offers_for_profile(profile: TalentProfile, *, limit: int = 20, organisations=None) -> list[Match]:
     """The open offers of the profile's territory that fit ``profile``, best first (see the rules).
 
+    ``organisations`` (ids) keeps the offers of those organisations only: an employer reads how the
+    profile fits their own offers, all of them, not those of theirs among the territory's best.
     A profile employers cannot see (not published, consent withdrawn) is matched with nothing.
     """
     if not profile.is_visible_to_employers or limit <= 0:
@@ -434,9 +436,13 @@ def offers_for_profile(profile: TalentProfile, *, limit: int = 20) -> list[Match
         in_domains |= Q(rome_code__startswith=domain)
     if not in_domains:
         return []
+    offers = JobOffer.objects.filter(
+        in_domains, territory_id=profile.territory_id, status=JobOffer.Status.OPEN
+    )
+    if organisations is not None:
+        offers = offers.filter(organisation_id__in=organisations)
     offers = list(
-        JobOffer.objects.filter(in_domains, territory_id=profile.territory_id, status=JobOffer.Status.OPEN)
-        .select_related("appellation", "organisation", "commune")
+        offers.select_related("appellation", "organisation", "commune")
         .defer("commune__geometry", "organisation__description")
         .order_by("pk")
     )

@@ -277,9 +277,7 @@ def profile(request, reference):
     else:
         ids = queries.employer_organisation_ids(scope)
         if ids:
-            matches = [
-                m for m in matching.offers_for_profile(profile, limit=200) if m.offer.organisation_id in ids
-            ]
+            matches = matching.offers_for_profile(profile, limit=200, organisations=ids)
             requests = list(queries.requests_about(profile, ids))
             context.update(
                 matches=matches,

@@ -187,6 +187,17 @@ def test_offers_for_a_profile_are_the_open_ones_of_its_territory_best_first(othe
     assert all(m.profile == person for m in matches)
 
 
+def test_an_employer_reads_how_the_profile_fits_every_offer_of_theirs():
+    # However many better offers others publish, the employer's own offers are the ones ranked.
+    person = profile([PREPARATEUR], skills=["CACES 1"])
+    for _ in range(3):
+        offer(skills=["CACES 1"])
+    theirs = offer(appellation=appellation(MAGASINIER))
+    matches = offers_for_profile(person, limit=1, organisations=[theirs.organisation_id])
+    assert [m.offer for m in matches] == [theirs]
+    assert offers_for_profile(person, limit=1, organisations=[]) == []
+
+
 def test_offers_for_a_profile_rank_by_score_then_offer_id():
     person = profile([PREPARATEUR], skills=["CACES 1"])
     plain = offer()
