@@ -375,14 +375,15 @@ def generate(territory, options) -> dict:
             ),
             barrier_values,
         )
-        # The status history the services keep: identified, then the status of the day if another.
+        # The status history these barriers imply, by the same rule as the demo's (``history_of``).
         stats["historique des freins"] = _chunked(
             rows(f.BarrierStatusChange, "barrier_id", "status", "changed_on"),
             (
-                change
+                (change.barrier_id, change.status, change.changed_on)
                 for pk, _, _, _, status, identified, changed in barrier_values
-                for change in [(pk, "identified", identified)]
-                + ([(pk, status, changed)] if status != "identified" else [])
+                for change in f.history_of(
+                    f.Barrier(pk=pk, status=status, identified_on=identified, status_changed_on=changed)
+                )
             ),
         )
         stats["projets"] = _chunked(

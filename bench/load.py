@@ -75,8 +75,6 @@ class Stats:
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     examples: list[str] = field(default_factory=list)
     seconds: float = 0.0
-    # Rows measured one after the other (the capacity phase's references) each have their own window.
-    seconds_of: dict[str, float] = field(default_factory=dict)
 
     def record(self, page: str, started: float, error: str | None) -> None:
         self.latencies[page].append((time.perf_counter() - started) * 1000)
@@ -332,12 +330,13 @@ BARE = "vue nue Django"
 
 async def run_capacity(
     base: str, users: int, duration: float, beneficiaries: list[int], services: list[int]
-) -> tuple[Stats, Stats, Stats]:
+) -> tuple[Stats, dict[str, Stats], Stats]:
     """Journey pages, the reference rows, then the bare view, back to back without think time.
 
-    Returns (journey, references, bare); each reference row has its own duration in ``seconds_of``.
+    Returns (journey, {reference label: its stats}, bare).
     """
-    journey, references, bare = Stats(), Stats(), Stats()
+    journey, bare = Stats(), Stats()
+    references = {label: Stats() for label, _url in REFERENCES}
     clients = [client(base, users) for _ in range(users)]
     await asyncio.gather(*(log_in(http) for http in clients[: min(users, 8)]))
     # Sessions are shared out: logging every connection in again would measure hashing, not pages.
@@ -366,7 +365,7 @@ async def run_capacity(
 
     journey.seconds = await saturate(journey, clients, lambda rng: journey_urls(rng, beneficiaries, services))
     for label, url in REFERENCES:
-        references.seconds_of[label] = await saturate(references, clients, only(label, url))
+        references[label].seconds = await saturate(references[label], clients, only(label, url))
     # The bare view is asked without a session: no session nor user to load, the framework alone.
     anonymous = [client(base, users) for _ in range(users)]
     bare.seconds = await saturate(bare, anonymous, only(BARE, "/__bare__/"))
@@ -386,7 +385,7 @@ def rows(stats: Stats, total_label: str | None = None) -> list[str]:
     every = []
     for page, values in stats.latencies.items():
         every.extend(values)
-        lines.append(line(page, values, stats.errors[page], stats.seconds_of.get(page, stats.seconds)))
+        lines.append(line(page, values, stats.errors[page], stats.seconds))
     if total_label and len(stats.latencies) > 1:
         lines.append(line(total_label, every, sum(stats.errors.values()), stats.seconds))
     return lines
@@ -493,10 +492,10 @@ def main() -> int:
     print(HEADER)
     print("-" * len(HEADER))
     print("\n".join(rows(capacity, "parcours (total)")))
-    print("\n".join(rows(references)))
+    print("\n".join(line for stats in references.values() for line in rows(stats)))
     print("\n".join(rows(bare)))
 
-    everything = (logins, journey, capacity, references, bare)
+    everything = (logins, journey, capacity, *references.values(), bare)
     errors = sum(s for stats in everything for s in stats.errors.values())
     p95 = percentile(all_values(journey), 95)
     journey_rate = len(all_values(capacity)) / capacity.seconds
@@ -505,8 +504,8 @@ def main() -> int:
     print(
         f"\nRatio débit parcours / vue nue : {fr(ratio * 100, 1)} % ({fr(journey_rate, 1)} / {fr(bare_rate, 1)} req/s)"
     )
-    for label, _url in REFERENCES:
-        rate = len(references.latencies[label]) / references.seconds_of[label]
+    for label, stats in references.items():
+        rate = len(all_values(stats)) / stats.seconds
         share = rate / bare_rate if bare_rate else 0.0
         print(f"Ratio {label} / vue nue : {fr(share * 100, 1)} % ({fr(rate, 1)} req/s)")
     for example in [e for stats in everything for e in stats.examples][:5]:

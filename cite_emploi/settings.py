@@ -146,6 +146,7 @@ if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "cite-emploi"),
         }
     }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"  # why: see the sessions below
 elif CACHE_URL:
     # The address may hold a password: it is not repeated in the message.
     raise ImproperlyConfigured("CACHE_URL : adresse Redis attendue (redis://, rediss:// ou unix://).")
@@ -225,14 +226,12 @@ CSRF_COOKIE_SECURE = HTTPS
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
-# Sessions live in the database. With the shared cache (``CACHE_URL``) pages read them from Redis
+# Sessions live in the database. With the shared cache (``CACHE_URL``, above) pages read them from Redis
 # (``cached_db``: written to both, read from Redis first), which saves a query on every page; a
 # logout clears both, and every worker sees it at once. Without ``CACHE_URL`` the cache is each
 # worker's memory, where a logout would clear one worker's copy only: pages then read the database.
 # Either way the user and their memberships are read afresh on each page, so a disabled account or
 # an ended membership takes effect on the next request.
-if "CACHES" in globals():
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
